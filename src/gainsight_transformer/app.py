@@ -1,0 +1,82 @@
+"""The FastAPI application: routes, lifespan-owned HTTP client, request-level error answers."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .gainsight import GainsightDestination
+from .rudder.errors import RequestError
+from .rudder.routes import router as rudder_router
+from .settings import Settings, get_settings
+
+try:
+    SERVICE_VERSION = version("gainsight-transformer")
+except PackageNotFoundError:  # running from a source tree without installation
+    SERVICE_VERSION = "0.0.0"
+
+# orjson caps nesting at 1024 levels; our own walks over such values must not hit Python's limit.
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))
+
+
+def build_http_client(settings: Settings) -> httpx.AsyncClient:
+    timeout = httpx.Timeout(
+        connect=settings.gainsight_connect_timeout,
+        read=settings.gainsight_read_timeout,
+        write=settings.gainsight_read_timeout,
+        pool=settings.gainsight_connect_timeout,
+    )
+    limits = httpx.Limits(
+        max_connections=settings.gainsight_max_connections,
+        max_keepalive_connections=settings.gainsight_max_connections,
+    )
+    # The original follows up to 5 redirects (CONTRACT §1.7).
+    return httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=True, max_redirects=5)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with build_http_client(settings) as client:
+            app.state.http = client
+            yield
+
+    app = FastAPI(
+        title="gainsight-transformer",
+        version=SERVICE_VERSION,
+        summary="Drop-in RudderStack transformer for the Gainsight CS destination.",
+        lifespan=lifespan,
+    )
+    destination = GainsightDestination()
+    app.state.destinations = {destination.name: destination}
+    app.dependency_overrides[get_settings] = lambda: settings
+    app.include_router(rudder_router)
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        answer = {"service": "UP", "version": settings.transformer_build_version or SERVICE_VERSION}
+        if settings.git_commit_sha:
+            answer["gitCommitSha"] = settings.git_commit_sha
+        return answer
+
+    @app.exception_handler(RequestError)
+    async def request_error(_: Request, exc: RequestError) -> JSONResponse:
+        return JSONResponse({"error": exc.message}, status_code=exc.status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> PlainTextResponse:
+        # Unknown routes and wrong methods answer like the original: 404 "Not Found".
+        if exc.status_code in (404, 405):
+            return PlainTextResponse("Not Found", status_code=404)
+        return PlainTextResponse(str(exc.detail), status_code=exc.status_code)
+
+    return app

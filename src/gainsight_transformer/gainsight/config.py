@@ -1,0 +1,75 @@
+"""A destination's Config read once: the keys Gainsight uses and its four maps (CONTRACT §4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..jsvalues import MISSING, js_trim, text
+from ..rudder.errors import TransformationFault
+
+
+def build_map(config: dict[str, Any], name: str) -> dict[str, Any]:
+    """`[{from, to}, ...]` → {from-text: to}; blank `from` rows are skipped, later rows win."""
+    rows = config.get(name)
+    if not isinstance(rows, list):
+        return {}
+    mapping: dict[str, Any] = {}
+    for index, row in enumerate(rows):
+        if row is None:
+            # The original crashes here (`Cannot read properties of null (reading 'from')`).
+            raise TransformationFault(
+                f"{name}[{index}] is null; each row must be an object with 'from' and 'to'"
+            )
+        if not isinstance(row, dict):
+            continue
+        source = row.get("from")
+        if source is None:
+            continue
+        key = source if isinstance(source, str) else text(source)
+        if js_trim(key):
+            mapping[key] = row.get("to", MISSING)
+    return mapping
+
+
+class GainsightConfig:
+    """Typed view of `destination.Config`; maps are built on first use and then reused."""
+
+    __slots__ = ("raw", "access_key", "domain", "shared_secret", "topic_name", "tenant_id",
+                 "contract_id", "_maps")  # fmt: skip
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.raw = raw
+        self.access_key = raw.get("accessKey", MISSING)
+        self.domain = raw.get("domain", MISSING)
+        self.shared_secret = raw.get("sharedSecret", MISSING)
+        self.topic_name = raw.get("topicName", MISSING)
+        self.tenant_id = raw.get("tenantId", MISSING)
+        self.contract_id = raw.get("contractId", MISSING)
+        self._maps: dict[str, dict[str, Any]] = {}
+
+    def _map(self, name: str) -> dict[str, Any]:
+        mapping = self._maps.get(name)
+        if mapping is None:
+            mapping = self._maps[name] = build_map(self.raw, name)
+        return mapping
+
+    @property
+    def person_map(self) -> dict[str, Any]:
+        return self._map("personMap")
+
+    @property
+    def company_map(self) -> dict[str, Any]:
+        return self._map("companyMap")
+
+    @property
+    def event_name_map(self) -> dict[str, Any]:
+        return self._map("eventNameMap")
+
+    @property
+    def event_version_map(self) -> dict[str, Any]:
+        return self._map("eventVersionMap")
+
+    def base_url(self) -> str:
+        # CONTRACT §2: the domain is inserted verbatim (`https://undefined/...` when missing).
+        domain = self.domain
+        return "https://" + (domain if isinstance(domain, str) else text(domain))

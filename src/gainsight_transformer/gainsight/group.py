@@ -1,0 +1,46 @@
+"""group → Company search, create or update, then the Person PUT with `companies` (CONTRACT §3.4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..jsvalues import is_truthy
+from ..paths import Path
+from ..rudder.destination import DeliveryRequest
+from ..rudder.errors import ConfigurationError, InstrumentationError
+from .company_api import CompanyApi
+from .config import GainsightConfig
+from .fields import COMPANY_FIELDS, COMPANY_ROOTS, GROUP_EXCLUSIONS
+from .mapping import apply_fields, custom_fields, rename, without_nulls, write_custom_fields
+from .people import person_upsert
+
+GROUP_NAME = Path("traits.name")
+USER_EMAIL = Path("context.traits.email")
+
+
+def company_payload(message: dict[str, Any], config: GainsightConfig) -> dict[str, Any]:
+    payload = apply_fields(message, COMPANY_FIELDS)
+    default_keys = set(payload)
+    write_custom_fields(payload, custom_fields(message, COMPANY_ROOTS, GROUP_EXCLUSIONS))
+    return without_nulls(rename(payload, default_keys, config.company_map))
+
+
+def check_group(message: dict[str, Any], config: GainsightConfig) -> tuple[Any, Any]:
+    """(company name, user email) after the checks that need no network."""
+    if not is_truthy(config.access_key):
+        raise ConfigurationError("accessKey is required for group")
+    name = GROUP_NAME.get(message)
+    if not is_truthy(name):
+        raise InstrumentationError("company name is required for group")
+    email = USER_EMAIL.get(message)
+    if not is_truthy(email):
+        raise InstrumentationError("user email is required for group")
+    return name, email
+
+
+async def group(message: dict[str, Any], config: GainsightConfig, api: CompanyApi) -> DeliveryRequest:
+    name, email = check_group(message, config)
+    company = company_payload(message, config)
+    exists = await api.company_exists(config, name)
+    gsid = await api.save_company(config, company, exists=exists)
+    return person_upsert(config, {"Email": email, "companies": [{"Company_ID": gsid}]})

@@ -1,0 +1,43 @@
+"""identify → Person upsert (CONTRACT §3.3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..jsvalues import MISSING, is_truthy, js_trim, text
+from ..rudder.destination import DeliveryRequest
+from ..rudder.errors import ConfigurationError, InstrumentationError
+from .config import GainsightConfig
+from .fields import IDENTIFY_EXCLUSIONS, PERSON_FIELDS, PERSON_ROOTS
+from .mapping import apply_fields, custom_fields, lookup, rename, without_nulls, write_custom_fields
+from .people import person_upsert
+
+EMAIL_FIELD = PERSON_FIELDS[0]
+
+
+def _name_part(value: Any) -> str:
+    return text(value) if is_truthy(value) else ""
+
+
+def synthesize_name(payload: dict[str, Any]) -> None:
+    """Name from First/Middle/Last when missing; always written, possibly as ""."""
+    if is_truthy(payload.get("Name", MISSING)):
+        return
+    first = _name_part(payload.get("FirstName", MISSING))
+    middle = _name_part(payload.get("MiddleName", MISSING))
+    last = _name_part(payload.get("LastName", MISSING))
+    name = f"{first} {middle} {last}" if middle else f"{first} {last}"
+    payload["Name"] = js_trim(name)
+
+
+def identify(message: dict[str, Any], config: GainsightConfig) -> DeliveryRequest:
+    if not is_truthy(config.access_key):
+        raise ConfigurationError("accessKey is required for identify")
+    if not is_truthy(lookup(message, EMAIL_FIELD)):
+        raise InstrumentationError("email is required for identify")
+    payload = apply_fields(message, PERSON_FIELDS)
+    default_keys = set(payload)
+    write_custom_fields(payload, custom_fields(message, PERSON_ROOTS, IDENTIFY_EXCLUSIONS))
+    payload = rename(payload, default_keys, config.person_map)
+    synthesize_name(payload)
+    return person_upsert(config, without_nulls(payload))

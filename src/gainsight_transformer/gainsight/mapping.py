@@ -1,0 +1,185 @@
+"""The generic machinery that applies field tables and custom fields (CONTRACT §3.1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..jsvalues import MISSING, is_array_index, is_truthy, js_keys, js_trim, text, to_number
+from ..paths import Path
+from ..rudder.errors import InstrumentationError
+from .fields import Field
+
+RESERVED_KEYS = frozenset({"__proto__", "constructor", "prototype"})
+# A string root yields one key per UTF-16 unit, each holding the whole string (an observed quirk of
+# the original); beyond this length that is a memory bomb, so such events are refused.
+MAX_STRING_ROOT = 1000
+# Dotted custom keys with integer segments create arrays padded with nulls; cap the padding.
+MAX_ARRAY_INDEX = 10_000
+
+
+def is_present(value: Any) -> bool:
+    """Truthy, or exactly `false`, or exactly the number 0."""
+    if value is False:
+        return True
+    if type(value) is int or type(value) is float:
+        return value == value  # every number but NaN
+    return is_truthy(value)
+
+
+def lookup(message: dict[str, Any], spec: Field) -> Any:
+    paths = spec.paths
+    if len(paths) == 1:
+        return paths[0].get(message)
+    for path in paths:
+        value = path.get(message)
+        if is_present(value):
+            return value
+    return MISSING
+
+
+def apply_fields(message: dict[str, Any], table: tuple[Field, ...]) -> dict[str, Any]:
+    """Payload of the mapped fields that end up with a value worth writing."""
+    payload: dict[str, Any] = {}
+    for spec in table:
+        value = lookup(message, spec)
+        if value is MISSING or value is None:
+            continue
+        if spec.convert is not None:
+            value = spec.convert(value)
+        if is_present(value):
+            payload[spec.dest] = value
+    return payload
+
+
+def _utf16_length(value: str) -> int:
+    return len(value) if value.isascii() else len(value.encode("utf-16-le")) // 2
+
+
+def _root_items(root: Path, value: Any) -> list[tuple[str, Any]]:
+    if isinstance(value, dict):
+        return [(key, value[key]) for key in js_keys(value)]
+    if isinstance(value, list):
+        return [(str(index), item) for index, item in enumerate(value)]
+    if isinstance(value, str):
+        length = _utf16_length(value)
+        if length > MAX_STRING_ROOT:
+            raise InstrumentationError(
+                f"{root.text} must be an object, got a string of {length} characters"
+            )
+        return [(str(index), value) for index in range(length)]
+    return []
+
+
+def custom_fields(
+    message: dict[str, Any], roots: tuple[Path, ...], excluded: frozenset[str]
+) -> dict[str, Any]:
+    """Raw custom keys and values; a later root overwrites an earlier one."""
+    fields: dict[str, Any] = {}
+    for root in roots:
+        value = root.get(message)
+        if not is_truthy(value):
+            continue
+        for key, item in _root_items(root, value):
+            if key in excluded or key in RESERVED_KEYS:
+                continue
+            fields[key] = item
+    return fields
+
+
+def _split_key(key: str) -> list[str]:
+    """Split on dots; a backslash escapes the next character; a trailing empty part is dropped."""
+    parts: list[str] = []
+    current: list[str] = []
+    chars = iter(key)
+    for char in chars:
+        if char == "\\":
+            current.append(next(chars, ""))
+        elif char == ".":
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    if current:
+        parts.append("".join(current))
+    return parts
+
+
+def _array_index(segment: str) -> int | None:
+    if is_array_index(segment):
+        return int(segment)
+    if not js_trim(segment):
+        return None
+    number = to_number(segment)
+    if isinstance(number, int) or (isinstance(number, float) and number.is_integer()):
+        return int(number)
+    return None
+
+
+def _child(node: Any, segment: str) -> Any:
+    if isinstance(node, dict):
+        return node.get(segment)
+    index = _array_index(segment)
+    if index is not None and 0 <= index < len(node):
+        return node[index]
+    return None
+
+
+def _put(node: Any, segment: str, value: Any) -> None:
+    if isinstance(node, dict):
+        node[segment] = value
+        return
+    index = _array_index(segment)
+    # A negative or non-integer "index" on an array is a property JSON never shows.
+    if index is None or index < 0 or index > MAX_ARRAY_INDEX:
+        return
+    if index >= len(node):
+        node.extend([None] * (index + 1 - len(node)))
+    node[index] = value
+
+
+def set_path(payload: dict[str, Any], key: str, value: Any) -> None:
+    """Write a custom key, expanding `a.b` / `a.0` into nested objects / arrays (CONTRACT §3.1)."""
+    if "." not in key or "/" in key:
+        payload[key] = value
+        return
+    segments = _split_key(key)
+    if not segments or any(segment in RESERVED_KEYS for segment in segments):
+        payload[key] = value
+        return
+    node: Any = payload
+    for position, segment in enumerate(segments[:-1]):
+        child = _child(node, segment)
+        if not isinstance(child, (dict, list)):
+            following = segments[position + 1]
+            wants_array = _array_index(following) is not None
+            child = [] if wants_array else {}
+            _put(node, segment, child)
+        node = child
+    _put(node, segments[-1], value)
+
+
+def write_custom_fields(payload: dict[str, Any], fields: dict[str, Any]) -> None:
+    for key, value in fields.items():
+        set_path(payload, key, value)
+
+
+def map_key(target: Any) -> str:
+    """A map's `to` used as a property name, as JS would (missing → "undefined")."""
+    return target if isinstance(target, str) else text(target)
+
+
+def rename(
+    payload: dict[str, Any], default_keys: frozenset[str] | set[str], mapping: dict[str, Any]
+) -> dict[str, Any]:
+    """Keep mapped fields, rename custom ones listed in the map, drop the rest (CONTRACT §3.1)."""
+    renamed: dict[str, Any] = {}
+    for key in js_keys(payload):
+        if key in default_keys:
+            renamed[key] = payload[key]
+        elif key in mapping:
+            renamed[map_key(mapping[key])] = payload[key]
+    return renamed
+
+
+def without_nulls(payload: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in payload.items() if value is not None}

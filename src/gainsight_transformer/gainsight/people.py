@@ -1,0 +1,26 @@
+"""The Person upsert request that identify and group both end with (CONTRACT §2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..jsvalues import text
+from ..rudder.destination import DeliveryRequest
+from .config import GainsightConfig
+
+PEOPLE_PATH = "/v1.0/api/people"
+JSON_CONTENT_TYPE = "application/json"
+
+
+def header_text(value: Any) -> str:
+    """Header values go out as strings: rudder-server decodes headers as map[string]string."""
+    return value if isinstance(value, str) else text(value)
+
+
+def person_upsert(config: GainsightConfig, payload: dict[str, Any]) -> DeliveryRequest:
+    return DeliveryRequest(
+        method="PUT",
+        endpoint=config.base_url() + PEOPLE_PATH,
+        headers={"Accesskey": header_text(config.access_key), "Content-Type": JSON_CONTENT_TYPE},
+        json_body=payload,
+    )

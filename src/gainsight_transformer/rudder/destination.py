@@ -1,0 +1,46 @@
+"""What the protocol layer needs from a destination, and what a destination hands back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    import httpx
+
+    from .errors import TransformError
+    from .events import Event
+
+
+@dataclass(slots=True)
+class DeliveryRequest:
+    """One HTTP call rudder-server should make; becomes `output` / `batchedRequest`."""
+
+    method: str
+    endpoint: str
+    headers: dict[str, Any]
+    json_body: Any = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class TransformContext:
+    """Per-request handles a destination may use (the shared HTTP client, settings)."""
+
+    http: httpx.AsyncClient
+    settings: Any = None
+
+
+Result = "DeliveryRequest | TransformError"
+
+
+class Destination(Protocol):
+    name: str
+    """Lower-case name used in paths and `destType` (`gainsight`)."""
+    definition_name: str
+    """Destination definition name (`GAINSIGHT`), used by /features."""
+
+    async def transform(
+        self, events: list[Event], ctx: TransformContext
+    ) -> list[DeliveryRequest | TransformError]:
+        """One result per event, same order; events given here have no `error`."""
+        ...

@@ -1,0 +1,77 @@
+"""Error classes a destination raises; each knows its statusCode and its own statTags."""
+
+from __future__ import annotations
+
+
+class TransformError(Exception):
+    """Base of every per-event failure; `tags` are the error's own statTags."""
+
+    status: int = 500
+    category: str = "transformation"
+    error_type: str | None = None
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+
+    @property
+    def tags(self) -> dict[str, str]:
+        if self.error_type is None:
+            return {"errorCategory": self.category}
+        return {"errorCategory": self.category, "errorType": self.error_type}
+
+    @property
+    def is_fault(self) -> bool:
+        """A 'transformation' fault: the processor route reports it without context tags."""
+        return self.category == "transformation"
+
+
+class TransformationFault(TransformError):
+    """Input the original would have crashed on (CONTRACT §3.8): 500, transformation."""
+
+
+class InstrumentationError(TransformError):
+    status = 400
+    category = "dataValidation"
+    error_type = "instrumentation"
+
+
+class ConfigurationError(TransformError):
+    status = 400
+    category = "dataValidation"
+    error_type = "configuration"
+
+
+def network_error_type(status: int) -> str:
+    if status == 429:
+        return "throttled"
+    if 500 <= status <= 599:
+        return "retryable"
+    return "aborted"
+
+
+class NetworkError(TransformError):
+    """A failed call to the destination; the errorType follows the status (CONTRACT §3.4)."""
+
+    category = "network"
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message, status)
+        self.error_type = network_error_type(status)
+
+
+class RetryableError(NetworkError):
+    def __init__(self, message: str, status: int = 500) -> None:
+        super().__init__(message, status)
+        self.error_type = "retryable"
+
+
+class RequestError(Exception):
+    """A whole request that cannot be served: answered with `status` and {"error": message}."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status

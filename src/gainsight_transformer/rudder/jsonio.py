@@ -1,0 +1,96 @@
+"""Bytes in, bytes out: strict JSON parsing of request bodies and fast serialisation."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import orjson
+
+from .errors import RequestError
+
+_WHITESPACE = b" \t\r\n"
+PROTO_KEY = "__proto__"
+
+
+def _parse_int(text: str) -> int | float:
+    # JS parses every number into a double; keep exact ints only where orjson can write them back.
+    if len(text) <= 20:
+        value = int(text)
+        if -(2**63) <= value < 2**64:
+            return value
+    return float(text)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _has_proto_key(root: Any) -> bool:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if PROTO_KEY in node:
+                return True
+            stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, (dict, list)))
+    return False
+
+
+def parse_json_body(raw: bytes) -> Any:
+    """Parse a request body the way the original's body parser accepts it (CONTRACT §1.1)."""
+    stripped = raw.lstrip(_WHITESPACE)
+    if not stripped:
+        raise RequestError("request body is empty; expected a JSON array or object")
+    if stripped[:1] not in (b"{", b"["):
+        raise RequestError("invalid JSON, only supports object and array")
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        if "recursion" in str(exc).lower():
+            raise RequestError("invalid JSON: nesting is deeper than 1024 levels") from None
+        value = _parse_with_stdlib(raw, exc)
+    if b"proto" in raw and _has_proto_key(value):
+        raise RequestError("Object contains forbidden prototype property")
+    return value
+
+
+def _parse_with_stdlib(raw: bytes, first_error: Exception) -> Any:
+    # orjson refuses integers beyond 64 bits and lone surrogate escapes, both of which JS accepts.
+    try:
+        return json.loads(raw, parse_int=_parse_int, parse_constant=_reject_constant)
+    except RecursionError:
+        raise RequestError("invalid JSON: nesting is too deep") from None
+    except ValueError:
+        raise RequestError(f"invalid JSON: {first_error}") from None
+
+
+def dumps(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value)
+    except (orjson.JSONEncodeError, TypeError):
+        # Deeper than orjson's 254 levels, or strings with lone surrogates.
+        return json.dumps(
+            _finite(value), ensure_ascii=True, separators=(",", ":"), allow_nan=False
+        ).encode()
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def canonical(value: Any) -> bytes:
+    """JSON with object keys sorted recursively: equal values give equal bytes."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(_finite(value), sort_keys=True, separators=(",", ":")).encode()

@@ -1,0 +1,151 @@
+"""Processor and router transforms, from a parsed body to the answer body (CONTRACT §1.3-1.4)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from ..jsvalues import is_truthy, text
+from . import envelope
+from .compacted import expand
+from .destination import DeliveryRequest, Destination, TransformContext
+from .errors import RequestError, TransformationFault, TransformError
+from .events import Event, read_events
+from .jsonio import canonical
+
+log = logging.getLogger(__name__)
+
+
+async def _transform(
+    destination: Destination,
+    events: list[Event],
+    ctx: TransformContext,
+    skip: frozenset[int] | set[int] = frozenset(),
+) -> dict[int, DeliveryRequest | TransformError]:
+    """Results keyed by position in `events`; malformed events keep their own error."""
+    results: dict[int, DeliveryRequest | TransformError] = {}
+    todo: list[int] = []
+    for index, event in enumerate(events):
+        if event.error is not None:
+            results[index] = event.error
+        elif index not in skip:
+            todo.append(index)
+    if not todo:
+        return results
+    try:
+        outcomes = await destination.transform([events[i] for i in todo], ctx)
+    except Exception as exc:  # a bug of ours must not take the other events down with it
+        log.exception("destination transform failed")
+        fault = TransformationFault(f"internal error: {type(exc).__name__}")
+        outcomes = [fault] * len(todo)
+    results.update(zip(todo, outcomes))
+    return results
+
+
+async def processor_transform(
+    body: Any, dest_type: str, destination: Destination, ctx: TransformContext, *, compacted: bool
+) -> list[dict[str, Any]]:
+    if compacted:
+        elements, errors = expand(body)
+    else:
+        if not isinstance(body, list):
+            raise RequestError("request body must be a JSON array of events")
+        elements, errors = body, {}
+    if not elements:
+        raise RequestError("request body must contain at least one event")
+    events = read_events(elements, errors)
+    results = await _transform(destination, events, ctx)
+    answer = []
+    for index, event in enumerate(events):
+        result = results[index]
+        if isinstance(result, TransformError):
+            answer.append(envelope.processor_failure(result, event.metadata, dest_type))
+        else:
+            answer.append(envelope.processor_success(result, event.metadata))
+    return answer
+
+
+def router_input(body: Any, compacted: bool) -> tuple[list[Any], dict[int, TransformError]]:
+    if compacted:
+        return expand(body)
+    if not isinstance(body, dict) or not isinstance(body.get("input"), list):
+        raise RequestError("request body must be an object with an 'input' array of events")
+    return body["input"], {}
+
+
+def invalid_event_array(dest_type: Any) -> dict[str, Any]:
+    return {
+        "output": [
+            {
+                "metadata": [{"destType": dest_type}],
+                "batched": False,
+                "statusCode": 400,
+                "error": "Invalid event array",
+            }
+        ]
+    }
+
+
+def apply_oauth_secret(elements: list[Any], secret: Any) -> None:
+    for element in elements:
+        if isinstance(element, dict):
+            metadata = element.get("metadata")
+            element["metadata"] = {**metadata, "secret": secret} if isinstance(metadata, dict) else {"secret": secret}
+
+
+def _group_key(index: int, event: Event) -> Any:
+    """CONTRACT §1.4 step 5: (destination ID, element's job_id, canonical Config)."""
+    if event.error is not None:
+        return ("invalid", index)
+    destination_id = event.destination.get("ID")
+    context = event.element.get("context")
+    sources = context.get("sources") if isinstance(context, dict) else None
+    job_id = sources.get("job_id") if isinstance(sources, dict) else None
+    config_key = b"default" if event.destination.get("hasDynamicConfig") is False else canonical(event.config)
+    return (
+        text(destination_id) if is_truthy(destination_id) else "default",
+        text(job_id) if is_truthy(job_id) else "default",
+        config_key,
+    )
+
+
+def _pass_through(message: dict[str, Any]) -> dict[str, Any]:
+    """CONTRACT §1.4 step 6: a message that already carries a statusCode is returned as is."""
+    user_id = message.get("userId")
+    if is_truthy(user_id) and not isinstance(user_id, str):
+        message["userId"] = text(user_id)
+    return message
+
+
+async def router_transform(
+    elements: list[Any],
+    errors: dict[int, TransformError],
+    dest_type: str,
+    destination: Destination,
+    ctx: TransformContext,
+) -> dict[str, Any]:
+    events = read_events(elements, errors)
+    passing = {
+        index
+        for index, event in enumerate(events)
+        if event.error is None and is_truthy(event.message.get("statusCode"))
+    }
+    results = await _transform(destination, events, ctx, skip=passing)
+
+    groups: dict[Any, list[int]] = {}
+    for index, event in enumerate(events):
+        groups.setdefault(_group_key(index, event), []).append(index)
+    output = []
+    for members in groups.values():
+        tags = envelope.context_tags(dest_type, "router", events[members[0]].metadata)
+        for index in members:
+            event = events[index]
+            if index in passing:
+                output.append(envelope.router_success(_pass_through(event.message), event.metadata, event.destination))
+                continue
+            result = results[index]
+            if isinstance(result, TransformError):
+                output.append(envelope.router_failure(result, event.metadata, event.destination, tags))
+            else:
+                output.append(envelope.router_success(result, event.metadata, event.destination))
+    return {"output": output}

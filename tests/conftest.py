@@ -1,0 +1,26 @@
+"""Shared fixtures: the app over ASGI with its lifespan, and the contract's fixture files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gainsight_transformer.app import create_app
+from gainsight_transformer.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(gainsight_connect_timeout=2.0, gainsight_read_timeout=2.0)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
