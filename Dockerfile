@@ -1,0 +1,75 @@
+# syntax=docker/dockerfile:1
+#
+# gainsight-transformer container image.
+#
+#   docker build -t gainsight-transformer .
+#   docker run --rm -p 9090:9090 gainsight-transformer
+#
+# Stage 1 builds a wheel of the project and installs it (with its runtime
+# dependencies) into a self-contained virtualenv at /opt/venv.
+# Stage 2 is the same slim base with nothing but that venv and a non-root user.
+# Both stages must use the same base image: the venv's interpreter is a
+# symlink to the base image's /usr/local/bin/python3.11.
+
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+
+########################################################################
+FROM ${PYTHON_IMAGE} AS builder
+
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PYTHONUNBUFFERED=1
+
+WORKDIR /build
+
+RUN python -m venv /opt/venv
+ENV PATH="/opt/venv/bin:${PATH}"
+
+# Project metadata first, then the sources. README* is optional (the glob may
+# match nothing as long as pyproject.toml is there).
+COPY pyproject.toml README* ./
+COPY src ./src
+
+# Build the project wheel, then install it and its dependencies into the venv.
+# pip byte-compiles at install time, so the runtime image never writes .pyc.
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /build/dist . \
+ && pip install --no-cache-dir /build/dist/*.whl \
+ && python -c "import gainsight_transformer"
+
+########################################################################
+FROM ${PYTHON_IMAGE} AS runtime
+
+# Fixed, non-root identity (no login shell, no home directory).
+ARG APP_UID=10001
+ARG APP_GID=10001
+
+LABEL org.opencontainers.image.title="gainsight-transformer" \
+      org.opencontainers.image.description="Drop-in RudderStack transformer for the Gainsight CS destination" \
+      org.opencontainers.image.licenses="MIT"
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PATH="/opt/venv/bin:${PATH}" \
+    HOST=0.0.0.0 \
+    PORT=9090
+
+RUN groupadd --system --gid "${APP_GID}" app \
+ && useradd --system --uid "${APP_UID}" --gid app \
+      --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin app
+
+COPY --from=builder /opt/venv /opt/venv
+
+WORKDIR /app
+USER ${APP_UID}:${APP_GID}
+
+EXPOSE 9090
+
+# No curl in the slim image: probe /health with the interpreter we already
+# ship, on whatever PORT the service was started with. Exit 0 = healthy,
+# 1 = unhealthy (urlopen raises on connection errors and on 4xx/5xx).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+    CMD ["python", "-c", "import json, os, sys, urllib.request; r = urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('PORT', '9090') + '/health', timeout=4); sys.exit(0 if json.load(r).get('service') == 'UP' else 1)"]
+
+STOPSIGNAL SIGTERM
+
+CMD ["gainsight-transformer"]

@@ -1,0 +1,26 @@
+"""The Dockerfile and docker-compose.yml pass static checks (no Docker engine runs here)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_dockerfile_and_compose_file_pass_static_checks() -> None:
+    env = dict(os.environ)
+    if sys.prefix != sys.base_prefix:  # install the checkers into the venv running the tests
+        env["STATIC_CHECKS_VENV"] = sys.prefix
+    result = subprocess.run(
+        ["bash", str(REPO / ".ci" / "static-checks")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "hadolint" in result.stdout
