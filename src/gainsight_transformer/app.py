@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +17,8 @@ from .gainsight import GainsightDestination
 from .rudder.errors import RequestError
 from .rudder.routes import router as rudder_router
 from .settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
 
 try:
     SERVICE_VERSION = version("gainsight-transformer")
@@ -61,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.dependency_overrides[get_settings] = lambda: settings
     app.include_router(rudder_router)
 
-    @app.get("/health")
+    @app.api_route("/health", methods=["GET", "HEAD"])
     async def health() -> dict[str, str]:
         answer = {"service": "UP", "version": settings.transformer_build_version or SERVICE_VERSION}
         if settings.git_commit_sha:
@@ -71,6 +74,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(RequestError)
     async def request_error(_: Request, exc: RequestError) -> JSONResponse:
         return JSONResponse({"error": exc.message}, status_code=exc.status)
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:
+        log.error("unexpected error while serving a request", exc_info=exc)
+        return JSONResponse({"error": f"internal error ({type(exc).__name__})"}, status_code=500)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> PlainTextResponse:

@@ -66,9 +66,7 @@ _NUMERIC_STRING = re.compile(
 )
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_SURROGATE_PAIR_OR_LONE = re.compile(
-    "([\ud800-\udbff])([\udc00-\udfff])|[\ud800-\udfff]"
-)
+_SURROGATE_PAIR_OR_LONE = re.compile("([\ud800-\udbff])([\udc00-\udfff])|[\ud800-\udfff]")
 
 
 def is_truthy(v: object) -> bool:
@@ -121,11 +119,7 @@ def _format_positive(r: str) -> str:
     int_part, _, frac_part = mantissa.partition(".")
     digits = int_part + frac_part
     stripped = digits.lstrip("0")
-    n = (
-        len(int_part)
-        + (int(exponent) if exponent else 0)
-        - (len(digits) - len(stripped))
-    )
+    n = len(int_part) + (int(exponent) if exponent else 0) - (len(digits) - len(stripped))
     s = stripped.rstrip("0")
     k = len(s)
     if k <= n <= 21:

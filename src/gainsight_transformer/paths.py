@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from .jsvalues import MISSING
+from .jsvalues import MISSING, is_array_index
+
+
+def _own(node: Any, key: str) -> Any:
+    if type(node) is dict:
+        return node.get(key, MISSING)
+    if is_array_index(key) and int(key) < len(node):
+        return node[int(key)]
+    return MISSING
 
 
 class Path:
@@ -22,16 +30,24 @@ class Path:
         value = root.get(self.text, MISSING)
         if value is not MISSING or len(self.parts) == 1:
             return value
-        node = root
-        for part in self.parts:
-            if type(node) is dict:
-                node = node.get(part, MISSING)
-            elif type(node) is list and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            else:
+        # get-value's walk: a segment that is not a key is joined with the following ones until
+        # a key literally containing the dots matches (`{"context": {"traits.email": ...}}`).
+        parts = self.parts
+        node: Any = root
+        index = 0
+        while index < len(parts):
+            if type(node) is not dict and type(node) is not list:
                 return MISSING
-            if node is MISSING:
+            prop = parts[index]
+            child = _own(node, prop)
+            while child is MISSING and index + 1 < len(parts):
+                index += 1
+                prop = prop + "." + parts[index]
+                child = _own(node, prop)
+            if child is MISSING:
                 return MISSING
+            node = child
+            index += 1
         return node
 
     def delete(self, root: Any) -> None:

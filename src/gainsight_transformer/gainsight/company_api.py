@@ -72,17 +72,26 @@ def _gsid(body: Any) -> Any:
     return None
 
 
+def _sendable_url(url: str) -> bool:
+    """httpx lets a port above 65535 through to the socket layer, which then crashes."""
+    try:
+        port = httpx.URL(url).port
+    except httpx.InvalidURL:
+        return False
+    return port is None or port <= 65535
+
+
 class CompanyApi:
     def __init__(self, http: httpx.AsyncClient) -> None:
         self._http = http
 
-    async def _call(
-        self, method: str, url: str, config: GainsightConfig, payload: Any
-    ) -> Answer:
+    async def _call(self, method: str, url: str, config: GainsightConfig, payload: Any) -> Answer:
         headers = {"Accesskey": header_text(config.access_key), "Content-Type": JSON_CONTENT_TYPE}
+        if not _sendable_url(url):
+            return Answer(400, "[ERR_INVALID_URL]")
         try:
             response = await self._http.request(method, url, content=dumps(payload), headers=headers)
-        except httpx.InvalidURL:
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol):
             return Answer(400, "[ERR_INVALID_URL]")
         except (UnicodeEncodeError, httpx.LocalProtocolError):
             return Answer(400, "[ERR_INVALID_CHAR]")  # a header value HTTP cannot carry
@@ -116,9 +125,7 @@ class CompanyApi:
             )
         return len(records) > 0
 
-    async def save_company(
-        self, config: GainsightConfig, company: dict[str, Any], *, exists: bool
-    ) -> Any:
+    async def save_company(self, config: GainsightConfig, company: dict[str, Any], *, exists: bool) -> Any:
         """Update (PUT ?keys=Name) an existing company or create it; returns its Gsid."""
         op, method = ("update", "PUT") if exists else ("create", "POST")
         url = config.base_url() + COMPANY_PATH + ("?keys=Name" if exists else "")

@@ -70,7 +70,7 @@ class GainsightDestination:
                 outcomes[index] = _unexpected(exc)
         if pending:
             results = await asyncio.gather(*(call for _, call in pending), return_exceptions=True)
-            for (index, _), result in zip(pending, results):
+            for (index, _), result in zip(pending, results, strict=True):
                 if isinstance(result, TransformError) or not isinstance(result, BaseException):
                     outcomes[index] = result
                 else:

@@ -40,7 +40,7 @@ def check_group(message: dict[str, Any], config: GainsightConfig) -> tuple[Any, 
 
 async def group(message: dict[str, Any], config: GainsightConfig, api: CompanyApi) -> DeliveryRequest:
     name, email = check_group(message, config)
+    exists = await api.company_exists(config, name)  # CONTRACT §3.4: search (4) before payload (5)
     company = company_payload(message, config)
-    exists = await api.company_exists(config, name)
     gsid = await api.save_company(config, company, exists=exists)
     return person_upsert(config, {"Email": email, "companies": [{"Company_ID": gsid}]})

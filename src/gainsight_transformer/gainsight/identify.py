@@ -24,9 +24,11 @@ def synthesize_name(payload: dict[str, Any]) -> None:
     if is_truthy(payload.get("Name", MISSING)):
         return
     first = _name_part(payload.get("FirstName", MISSING))
-    middle = _name_part(payload.get("MiddleName", MISSING))
+    middle_value = payload.get("MiddleName", MISSING)
+    middle = _name_part(middle_value)
     last = _name_part(payload.get("LastName", MISSING))
-    name = f"{first} {middle} {last}" if middle else f"{first} {last}"
+    # The test is on the value, not its text: a truthy `[]` still adds its (empty) part.
+    name = f"{first} {middle} {last}" if is_truthy(middle_value) else f"{first} {last}"
     payload["Name"] = js_trim(name)
 
 

@@ -63,27 +63,27 @@ def _root_items(root: Path, value: Any) -> list[tuple[str, Any]]:
     if isinstance(value, str):
         length = _utf16_length(value)
         if length > MAX_STRING_ROOT:
-            raise InstrumentationError(
-                f"{root.text} must be an object, got a string of {length} characters"
-            )
+            raise InstrumentationError(f"{root.text} must be an object, got a string of {length} characters")
         return [(str(index), value) for index in range(length)]
     return []
 
 
 def custom_fields(
     message: dict[str, Any], roots: tuple[Path, ...], excluded: frozenset[str]
-) -> dict[str, Any]:
-    """Raw custom keys and values; a later root overwrites an earlier one."""
-    fields: dict[str, Any] = {}
+) -> list[tuple[str, Any]]:
+    """Raw custom keys and values in write order: root by root, so a later root's writes come
+    after (and win over) every write of the earlier roots. As in the original, a root's pass
+    also re-writes the earlier roots' keys that it has too, in their first-seen order."""
+    writes: list[tuple[str, Any]] = []
+    seen: list[str] = []
     for root in roots:
         value = root.get(message)
         if not is_truthy(value):
             continue
-        for key, item in _root_items(root, value):
-            if key in excluded or key in RESERVED_KEYS:
-                continue
-            fields[key] = item
-    return fields
+        own = dict(_root_items(root, value))
+        seen.extend(key for key in own if key not in excluded and key not in RESERVED_KEYS)
+        writes.extend((key, own[key]) for key in seen if key in own)
+    return writes
 
 
 def _split_key(key: str) -> list[str]:
@@ -158,8 +158,8 @@ def set_path(payload: dict[str, Any], key: str, value: Any) -> None:
     _put(node, segments[-1], value)
 
 
-def write_custom_fields(payload: dict[str, Any], fields: dict[str, Any]) -> None:
-    for key, value in fields.items():
+def write_custom_fields(payload: dict[str, Any], fields: list[tuple[str, Any]]) -> None:
+    for key, value in fields:
         set_path(payload, key, value)
 
 

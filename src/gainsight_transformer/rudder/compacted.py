@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..jsvalues import text
+from ..jsvalues import MISSING, text
 from .errors import InstrumentationError, RequestError, TransformError
 
 CONTENT_FORMAT_HEADER = "x-content-format"
@@ -48,16 +48,14 @@ def expand(body: Any) -> tuple[list[Any], dict[int, TransformError]]:
             )
             elements.append(element)
             continue
-        destination_id = metadata.get("destinationId")
-        destination = destinations.get(text(destination_id)) if destination_id is not None else None
+        destination_id = text(metadata.get("destinationId", MISSING))
+        destination = destinations.get(destination_id)
         if destination is None:
-            errors[index] = InstrumentationError(
-                f"no destination found for id {text(destination_id) if destination_id is not None else 'undefined'}"
-            )
+            errors[index] = InstrumentationError(f"no destination found for id {destination_id}")
             elements.append(element)
             continue
         expanded = {**element, "destination": destination}
-        connection_key = f"{text(metadata.get('sourceId', 'undefined'))}:{text(destination_id)}"
+        connection_key = f"{text(metadata.get('sourceId', MISSING))}:{destination_id}"
         connection = connections.get(connection_key)
         if connection is not None:
             expanded["connection"] = connection

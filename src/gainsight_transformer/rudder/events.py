@@ -48,27 +48,25 @@ class Event:
         if not isinstance(element, dict):
             raise InstrumentationError(f"event must be an object, got {json_type_name(element)}")
         self.metadata = element.get("metadata", MISSING)
+        destination = element.get("destination")
+        if isinstance(destination, dict):
+            self.destination = destination  # echoed by the router even if the message is bad
         message = element.get("message")
         if message is None:
             message = {}
         elif not isinstance(message, dict):
             raise InstrumentationError(f"message must be an object, got {json_type_name(message)}")
         self.message = message
-        destination = element.get("destination")
         if destination is None:
             raise InstrumentationError("destination is missing")
         if not isinstance(destination, dict):
-            raise InstrumentationError(
-                f"destination must be an object, got {json_type_name(destination)}"
-            )
+            raise InstrumentationError(f"destination must be an object, got {json_type_name(destination)}")
         self.destination = destination
         config = destination.get("Config")
         if config is None:
             raise InstrumentationError("destination Config is missing")
         if not isinstance(config, dict):
-            raise InstrumentationError(
-                f"destination Config must be an object, got {json_type_name(config)}"
-            )
+            raise InstrumentationError(f"destination Config must be an object, got {json_type_name(config)}")
         self.config = config
 
     @property
@@ -76,9 +74,7 @@ class Event:
         return self.error is None
 
 
-def read_events(
-    elements: list[Any], errors: dict[int, TransformError] | None = None
-) -> list[Event]:
+def read_events(elements: list[Any], errors: dict[int, TransformError] | None = None) -> list[Event]:
     """Build events and resolve their dynamic config templates (CONTRACT §1.6)."""
     resolver = ConfigResolver()
     errors = errors or {}

@@ -11,7 +11,10 @@ import orjson
 from .errors import RequestError
 
 _WHITESPACE = b" \t\r\n"
+_UTF8_BOM = b"\xef\xbb\xbf"
 PROTO_KEY = "__proto__"
+MAX_DEPTH = 1024  # orjson's nesting limit; the stdlib fallback is held to the same one
+_TOO_DEEP = f"invalid JSON: nesting is deeper than {MAX_DEPTH} levels"
 
 
 def _parse_int(text: str) -> int | float:
@@ -42,6 +45,8 @@ def _has_proto_key(root: Any) -> bool:
 
 def parse_json_body(raw: bytes) -> Any:
     """Parse a request body the way the original's body parser accepts it (CONTRACT §1.1)."""
+    if raw.startswith(_UTF8_BOM):
+        raw = raw[len(_UTF8_BOM) :]  # the original's body reader drops it too
     stripped = raw.lstrip(_WHITESPACE)
     if not stripped:
         raise RequestError("request body is empty; expected a JSON array or object")
@@ -50,12 +55,30 @@ def parse_json_body(raw: bytes) -> Any:
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        if "recursion" in str(exc).lower():
-            raise RequestError("invalid JSON: nesting is deeper than 1024 levels") from None
+        reason = str(exc).lower()
+        # orjson says "recursion limit reached" in older and "depth limit exceeded" in newer releases.
+        if "recursion" in reason or "depth limit" in reason:
+            raise RequestError(_TOO_DEEP) from None
         value = _parse_with_stdlib(raw, exc)
-    if b"proto" in raw and _has_proto_key(value):
+        if _deeper_than(value, MAX_DEPTH):
+            # Our recursive walks (text conversion, serialisation) rely on this bound.
+            raise RequestError(_TOO_DEEP) from None
+    # Only bodies that could spell the key (literally or with \u escapes) need the walk.
+    if (b"proto" in raw or b"\\u00" in raw) and _has_proto_key(value):
         raise RequestError("Object contains forbidden prototype property")
     return value
+
+
+def _deeper_than(root: Any, limit: int) -> bool:
+    """Whether arrays/objects nest more than `limit` levels (iterative: safe on any depth)."""
+    stack = [(root, 1)] if isinstance(root, (dict, list)) else []
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 def _parse_with_stdlib(raw: bytes, first_error: Exception) -> Any:
@@ -63,7 +86,7 @@ def _parse_with_stdlib(raw: bytes, first_error: Exception) -> Any:
     try:
         return json.loads(raw, parse_int=_parse_int, parse_constant=_reject_constant)
     except RecursionError:
-        raise RequestError("invalid JSON: nesting is too deep") from None
+        raise RequestError(_TOO_DEEP) from None
     except ValueError:
         raise RequestError(f"invalid JSON: {first_error}") from None
 
@@ -73,9 +96,7 @@ def dumps(value: Any) -> bytes:
         return orjson.dumps(value)
     except (orjson.JSONEncodeError, TypeError):
         # Deeper than orjson's 254 levels, or strings with lone surrogates.
-        return json.dumps(
-            _finite(value), ensure_ascii=True, separators=(",", ":"), allow_nan=False
-        ).encode()
+        return json.dumps(_finite(value), ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode()
 
 
 def _finite(value: Any) -> Any:

@@ -38,7 +38,7 @@ async def _transform(
         log.exception("destination transform failed")
         fault = TransformationFault(f"internal error: {type(exc).__name__}")
         outcomes = [fault] * len(todo)
-    results.update(zip(todo, outcomes))
+    results.update(zip(todo, outcomes, strict=True))
     return results
 
 
@@ -90,7 +90,9 @@ def apply_oauth_secret(elements: list[Any], secret: Any) -> None:
     for element in elements:
         if isinstance(element, dict):
             metadata = element.get("metadata")
-            element["metadata"] = {**metadata, "secret": secret} if isinstance(metadata, dict) else {"secret": secret}
+            element["metadata"] = (
+                {**metadata, "secret": secret} if isinstance(metadata, dict) else {"secret": secret}
+            )
 
 
 def _group_key(index: int, event: Event) -> Any:
@@ -141,7 +143,9 @@ async def router_transform(
         for index in members:
             event = events[index]
             if index in passing:
-                output.append(envelope.router_success(_pass_through(event.message), event.metadata, event.destination))
+                output.append(
+                    envelope.router_success(_pass_through(event.message), event.metadata, event.destination)
+                )
                 continue
             result = results[index]
             if isinstance(result, TransformError):

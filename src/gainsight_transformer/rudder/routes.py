@@ -9,7 +9,7 @@ import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from ..jsvalues import text
+from ..jsvalues import js_trim, text
 from ..settings import Settings, get_settings
 from . import pipeline
 from .body import read_json
@@ -38,7 +38,7 @@ DestinationsDep = Annotated[dict[str, Destination], Depends(get_destinations)]
 
 
 def find_destination(destinations: dict[str, Destination], name: Any) -> Destination:
-    destination = destinations.get(name.strip().lower()) if isinstance(name, str) else None
+    destination = destinations.get(js_trim(name).lower()) if isinstance(name, str) else None
     if destination is None:
         raise RequestError(f"Unknown destination: {text(name)}", 404)
     return destination

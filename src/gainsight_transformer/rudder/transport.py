@@ -35,7 +35,8 @@ _CERT_CODES = {
     19: "SELF_SIGNED_CERT_IN_CHAIN",
     20: "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
     21: "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-    62: "ERR_TLS_CERT_ALTNAME_INVALID",
+    62: "ERR_TLS_CERT_ALTNAME_INVALID",  # hostname mismatch
+    64: "ERR_TLS_CERT_ALTNAME_INVALID",  # IP address mismatch: Node reports the same code
 }
 
 _DNS_TEMPORARY = {getattr(socket, "EAI_AGAIN", -3)}
@@ -44,6 +45,10 @@ _DNS_TEMPORARY = {getattr(socket, "EAI_AGAIN", -3)}
 def _code_of_cause(cause: BaseException) -> str | None:
     if isinstance(cause, ssl.SSLCertVerificationError):
         return _CERT_CODES.get(cause.verify_code, "CERT_VERIFICATION_FAILED")
+    if isinstance(cause, (ssl.SSLEOFError, ssl.SSLZeroReturnError)):
+        # The peer closed the connection mid-handshake; Node reports ECONNRESET ("socket
+        # disconnected before secure TLS connection was established"), a retryable 500.
+        return "ECONNRESET"
     if isinstance(cause, ssl.SSLError):
         return "EPROTO"
     if isinstance(cause, socket.gaierror):
@@ -80,14 +85,18 @@ def node_error_code(exc: BaseException) -> str | None:
         return "ECONNABORTED"  # axios reports an exceeded timeout as ECONNABORTED
     if isinstance(exc, httpx.TooManyRedirects):
         return "ERR_FR_TOO_MANY_REDIRECTS"
-    seen: set[int] = set()
+    chain: list[BaseException] = []
     cause: BaseException | None = exc
-    while cause is not None and id(cause) not in seen:
-        seen.add(id(cause))
-        code = _code_of_cause(cause) or _code_from_text(str(cause))
-        if code:
-            return code
+    while cause is not None and all(cause is not c for c in chain):
+        chain.append(cause)
         cause = cause.__cause__ or cause.__context__
+    # The typed cause deep in the chain is more precise than the wrapper's text (which, e.g.,
+    # says "certificate verify failed" without the verify code).
+    for finder in (_code_of_cause, lambda c: _code_from_text(str(c))):
+        for cause in chain:
+            code = finder(cause)
+            if code:
+                return code
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
         return "ECONNRESET"  # the peer closed the connection without answering
     return None
