@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .gainsight import GainsightDestination
+from .rudder.egress import EgressPolicy, guarded_transport
 from .rudder.errors import RequestError
 from .rudder.routes import router as rudder_router
 from .settings import Settings, get_settings
@@ -29,7 +30,8 @@ except PackageNotFoundError:  # running from a source tree without installation
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))
 
 
-def build_http_client(settings: Settings) -> httpx.AsyncClient:
+def build_http_client(settings: Settings, egress: EgressPolicy) -> httpx.AsyncClient:
+    """The one pooled client for every outbound call, guarded against SSRF."""
     timeout = httpx.Timeout(
         connect=settings.gainsight_connect_timeout,
         read=settings.gainsight_read_timeout,
@@ -40,8 +42,14 @@ def build_http_client(settings: Settings) -> httpx.AsyncClient:
         max_connections=settings.gainsight_max_connections,
         max_keepalive_connections=settings.gainsight_max_connections,
     )
-    # The original follows up to 5 redirects (CONTRACT §1.7).
-    return httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=True, max_redirects=5)
+    # The original follows up to 5 redirects (CONTRACT §1.7); the hook re-checks each one.
+    return httpx.AsyncClient(
+        transport=guarded_transport(egress, limits),
+        timeout=timeout,
+        follow_redirects=True,
+        max_redirects=5,
+        event_hooks={"request": [egress.check_request]},
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -49,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with build_http_client(settings) as client:
+        async with build_http_client(settings, app.state.egress) as client:
             app.state.http = client
             yield
 
@@ -61,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     destination = GainsightDestination()
     app.state.destinations = {destination.name: destination}
+    app.state.egress = EgressPolicy.from_setting(settings.gainsight_host_allowlist)
     app.dependency_overrides[get_settings] = lambda: settings
     app.include_router(rudder_router)
 

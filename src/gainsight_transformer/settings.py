@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     gainsight_max_connections: int = Field(
         20, ge=1, description="Pooled outbound connections to Gainsight hosts."
     )
+    gainsight_host_allowlist: str = Field(
+        "",
+        description="Comma-separated `host` or `host:port` entries that outbound calls may reach even "
+        "on private addresses or other ports (for a simulator); empty by default.",
+    )
     transformer_build_version: str | None = Field(
         None, description="Reported by /health as `version` when set."
     )

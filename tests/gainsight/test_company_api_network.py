@@ -30,6 +30,8 @@ PROCESSOR = "/v0/destinations/gainsight"
 ROUTER = "/routerTransform"
 QUERY = "/v1/data/objects/query/Company"
 COMPANY = "/v1/data/objects/Company"
+# The stand-in servers listen on loopback, which the SSRF guard refuses unless allowlisted.
+LOOPBACK = "127.0.0.1,localhost"
 NOT_FOUND_BODY = {
     "result": False,
     "errorCode": "GU_1101",
@@ -197,7 +199,7 @@ def gainsight(ca: trustme.CA) -> Iterator[GainsightStub]:
 def client(ca_file: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     """The real app; its pooled client trusts our CA (httpx reads SSL_CERT_FILE at creation)."""
     monkeypatch.setenv("SSL_CERT_FILE", ca_file)
-    settings = Settings(gainsight_connect_timeout=5.0, gainsight_read_timeout=5.0)
+    settings = Settings(gainsight_connect_timeout=5.0, gainsight_read_timeout=5.0, gainsight_host_allowlist=LOOPBACK)
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
@@ -205,7 +207,7 @@ def client(ca_file: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient
 @pytest.fixture
 def quick_client(ca_file: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     monkeypatch.setenv("SSL_CERT_FILE", ca_file)
-    settings = Settings(gainsight_connect_timeout=0.5, gainsight_read_timeout=0.5)
+    settings = Settings(gainsight_connect_timeout=0.5, gainsight_read_timeout=0.5, gainsight_host_allowlist=LOOPBACK)
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
@@ -887,17 +889,24 @@ def test_group_events_of_one_batch_run_concurrently(client, gainsight, route):
 # --------------------------------------------------------------------------------------------
 
 
+def test_allowlisted_host_with_a_port_out_of_range_is_a_400_invalid_url(client):
+    answer = run_group(client, "127.0.0.1:99999")
+    assert_transport_failure(answer, 400, "[ERR_INVALID_URL]", "aborted")
+
+
 @pytest.mark.parametrize(
-    ("domain", "text"),
+    ("domain", "reason"),
     [
-        pytest.param("127.0.0.1:99999", "[ERR_INVALID_URL]", id="port out of range"),
-        pytest.param("127.0.0.1:port", "[ERR_INVALID_URL]", id="port not a number"),
-        pytest.param("", "[ERR_INVALID_URL]", id="empty domain: no host"),
+        pytest.param("127.0.0.1:port", "the domain must be a host name with an optional port", id="port not a number"),
+        pytest.param("", "the domain must be a host name with an optional port", id="empty domain"),
     ],
 )
-def test_unusable_domain_is_a_400_invalid_url(client, domain, text):
+def test_domain_that_is_not_a_host_is_refused_as_configuration(client, domain, reason):
     answer = run_group(client, domain)
-    assert_transport_failure(answer, 400, text, "aborted")
+    assert answer["statusCode"] == 400
+    assert answer["statTags"]["errorCategory"] == "dataValidation"
+    assert answer["statTags"]["errorType"] == "configuration"
+    assert answer["error"] == f"refusing to connect to {domain}: {reason}"
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from gainsight_transformer.gainsight.company_api import CompanyApi
 from gainsight_transformer.gainsight.config import GainsightConfig
 from gainsight_transformer.gainsight.group import group
 from gainsight_transformer.rudder.destination import DeliveryRequest
+from gainsight_transformer.rudder.egress import EgressPolicy
 from gainsight_transformer.rudder.errors import (
     ConfigurationError,
     InstrumentationError,
@@ -95,7 +96,7 @@ def gainsight():
 
 async def run_group(message: dict[str, Any], **cfg: Any) -> DeliveryRequest:
     async with httpx.AsyncClient() as http:
-        return await group(message, GainsightConfig(config(**cfg)), CompanyApi(http))
+        return await group(message, GainsightConfig(config(**cfg)), CompanyApi(http, EgressPolicy()))
 
 
 def person_put(email: Any = USER_EMAIL, gsid: Any = GSID) -> DeliveryRequest:
@@ -435,13 +436,16 @@ async def test_group_ends_with_a_person_put_linking_the_email_to_the_gsid(gainsi
     assert await run_group(message) == person_put(email=email, gsid=gsid)
 
 
-async def test_group_uses_the_domain_verbatim_for_every_url(gainsight):
-    odd = "d.example:8443/tenant"
-    with respx.mock(assert_all_mocked=True) as mock:
-        mock.post(f"https://{odd}/v1/data/objects/query/Company").respond(200, json=gainsight_answer([]))
-        mock.post(f"https://{odd}/v1/data/objects/Company").respond(200, json=gainsight_answer([{"Gsid": "g"}]))
-        result = await run_group(group_message({"name": "Acme"}), domain=odd)
-    assert result.endpoint == f"https://{odd}/v1.0/api/people"
+async def test_group_refuses_a_domain_that_is_more_than_a_host_before_any_call(gainsight):
+    odd = "d.example:8443/tenant"  # identify/track insert it verbatim; group must not call it
+    with respx.mock(assert_all_mocked=True, assert_all_called=False) as mock:
+        route = mock.route().respond(200, json=gainsight_answer([]))
+        with pytest.raises(ConfigurationError) as refused:
+            await run_group(group_message({"name": "Acme"}), domain=odd)
+    assert str(refused.value) == (
+        f"refusing to connect to {odd}: the domain must be a host name with an optional port"
+    )
+    assert not route.called
 
 
 # ---------------------------------------------------------------------------------------------

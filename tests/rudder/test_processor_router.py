@@ -741,6 +741,7 @@ def test_features_document_has_exactly_the_issues_keys(client):
         "regulations": [],
         "supportSourceTransformV1": True,
         "upgradedToSourceTransformV2": True,
+        "supportTransformerProxyV1": True,  # issue 3: the proxy routes exist
         "supportDestTransformCompactedPayloadV1": True,
     }
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import orjson
 
 from ..jsvalues import json_text
-from ..rudder.errors import NetworkError, RetryableError, TransformationFault
+from ..rudder.egress import EgressPolicy, EgressRefused
+from ..rudder.errors import ConfigurationError, NetworkError, RetryableError, TransformationFault
 from ..rudder.jsonio import dumps
-from ..rudder.transport import describe_transport_error
+from ..rudder.outbound import Answer, send
 from .config import GainsightConfig
 from .people import JSON_CONTENT_TYPE, header_text
 
@@ -20,36 +19,12 @@ COMPANY_PATH = "/v1/data/objects/Company"
 NO_DATA_ERROR_CODE = "GSOBJ_1011"
 
 
-@dataclass(slots=True)
-class Answer:
-    """Gainsight's answer, or a transport failure standing in for one."""
-
-    status: int
-    body: Any
-    headers: dict[str, str] | None = None
-
-    def destination_response(self) -> dict[str, Any]:
-        response: dict[str, Any] = {"response": self.body, "status": self.status}
-        if self.headers:
-            response["headers"] = self.headers
-        return response
-
-    @property
-    def error_code(self) -> Any:
-        return self.body.get("errorCode") if isinstance(self.body, dict) else None
-
-
 def _failure_text(message: str, answer: Answer) -> str:
     return json_text({"message": message, "destinationResponse": answer.destination_response()})
 
 
-def _decode(content: bytes) -> Any:
-    if not content:
-        return ""
-    try:
-        return orjson.loads(content)
-    except orjson.JSONDecodeError:
-        return content.decode("utf-8", "replace")
+def _error_code(answer: Answer) -> Any:
+    return answer.body.get("errorCode") if isinstance(answer.body, dict) else None
 
 
 def search_body(name: Any) -> dict[str, Any]:
@@ -72,40 +47,25 @@ def _gsid(body: Any) -> Any:
     return None
 
 
-def _sendable_url(url: str) -> bool:
-    """httpx lets a port above 65535 through to the socket layer, which then crashes."""
-    try:
-        port = httpx.URL(url).port
-    except httpx.InvalidURL:
-        return False
-    return port is None or port <= 65535
-
-
 class CompanyApi:
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: httpx.AsyncClient, egress: EgressPolicy) -> None:
         self._http = http
+        self._egress = egress
 
     async def _call(self, method: str, url: str, config: GainsightConfig, payload: Any) -> Answer:
         headers = {"Accesskey": header_text(config.access_key), "Content-Type": JSON_CONTENT_TYPE}
-        if not _sendable_url(url):
-            return Answer(400, "[ERR_INVALID_URL]")
         try:
-            response = await self._http.request(method, url, content=dumps(payload), headers=headers)
-        except (httpx.InvalidURL, httpx.UnsupportedProtocol):
-            return Answer(400, "[ERR_INVALID_URL]")
-        except (UnicodeEncodeError, httpx.LocalProtocolError):
-            return Answer(400, "[ERR_INVALID_CHAR]")  # a header value HTTP cannot carry
-        except httpx.HTTPError as exc:
-            status, text = describe_transport_error(exc)
-            return Answer(status, text)
-        return Answer(response.status_code, _decode(response.content), dict(response.headers))
+            self._egress.check_domain(config.domain)
+            return await send(self._http, method, url, headers, dumps(payload))
+        except EgressRefused as exc:
+            raise ConfigurationError(exc.message) from None
 
     async def _checked_call(
         self, op: str, method: str, url: str, config: GainsightConfig, payload: Any
     ) -> Answer:
         answer = await self._call(method, url, config, payload)
         if not 200 <= answer.status <= 299:
-            if op == "search" and answer.status == 400 and answer.error_code == NO_DATA_ERROR_CODE:
+            if op == "search" and answer.status == 400 and _error_code(answer) == NO_DATA_ERROR_CODE:
                 # Decided divergence: "no data found" means no such company yet.
                 return Answer(200, {"data": {"records": []}})
             message = f"failed to {op} group {json_text(answer.body)}"

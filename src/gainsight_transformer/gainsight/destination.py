@@ -11,11 +11,12 @@ from ..jsvalues import is_truthy
 from ..rudder.destination import DeliveryRequest, TransformContext
 from ..rudder.errors import InstrumentationError, TransformationFault, TransformError
 from ..rudder.events import Event, json_type_name
-from .company_api import CompanyApi
+from .company_api import COMPANY_PATH, QUERY_PATH, CompanyApi
 from .config import GainsightConfig
 from .group import group
 from .identify import identify
-from .track import track
+from .people import PEOPLE_PATH
+from .track import EVENTS_PATH, track
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +46,10 @@ def _unexpected(exc: BaseException) -> TransformationFault:
 class GainsightDestination:
     name = "gainsight"
     definition_name = "GAINSIGHT"
+    delivery_paths = frozenset({PEOPLE_PATH, EVENTS_PATH, QUERY_PATH, COMPANY_PATH})
 
     async def transform(self, events: list[Event], ctx: TransformContext) -> list[Outcome]:
-        api = CompanyApi(ctx.http)
+        api = CompanyApi(ctx.http, ctx.egress)
         configs: dict[int, GainsightConfig] = {}
         outcomes: list[Outcome | None] = [None] * len(events)
         pending: list[tuple[int, Awaitable[DeliveryRequest]]] = []

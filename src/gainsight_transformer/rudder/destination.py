@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     import httpx
 
+    from .egress import EgressPolicy
     from .errors import TransformError
     from .events import Event
 
@@ -27,6 +28,7 @@ class TransformContext:
     """Per-request handles a destination may use (the shared HTTP client, settings)."""
 
     http: httpx.AsyncClient
+    egress: EgressPolicy
     settings: Any = None
 
 
@@ -38,6 +40,8 @@ class Destination(Protocol):
     """Lower-case name used in paths and `destType` (`gainsight`)."""
     definition_name: str
     """Destination definition name (`GAINSIGHT`), used by /features."""
+    delivery_paths: frozenset[str]
+    """URL paths of the requests this destination builds: the only ones the proxy delivers to."""
 
     async def transform(
         self, events: list[Event], ctx: TransformContext

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import httpx
 import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from ..jsvalues import js_trim, text
 from ..settings import Settings, get_settings
-from . import pipeline
+from . import pipeline, proxy
 from .body import read_json
 from .compacted import is_compacted
 from .destination import Destination, TransformContext
@@ -24,16 +23,18 @@ JSON_TYPE = "application/json; charset=utf-8"
 router = APIRouter()
 
 
-def get_http_client(request: Request) -> httpx.AsyncClient:
-    return request.app.state.http
-
-
 def get_destinations(request: Request) -> dict[str, Destination]:
     return request.app.state.destinations
 
 
+def get_transform_context(
+    request: Request, settings: Annotated[Settings, Depends(get_settings)]
+) -> TransformContext:
+    return TransformContext(http=request.app.state.http, egress=request.app.state.egress, settings=settings)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-HttpDep = Annotated[httpx.AsyncClient, Depends(get_http_client)]
+ContextDep = Annotated[TransformContext, Depends(get_transform_context)]
 DestinationsDep = Annotated[dict[str, Destination], Depends(get_destinations)]
 
 
@@ -54,13 +55,12 @@ async def processor_transform(
     destination: str,
     request: Request,
     settings: SettingsDep,
-    http: HttpDep,
+    ctx: ContextDep,
     destinations: DestinationsDep,
 ) -> Response:
     """Processor transform: a JSON array of events in, one answer element per event out."""
     body = await read_json(request, settings.max_body_bytes)
     handler = find_destination(destinations, destination)
-    ctx = TransformContext(http=http, settings=settings)
     answer = await pipeline.processor_transform(
         body, destination, handler, ctx, compacted=is_compacted(request.headers)
     )
@@ -72,7 +72,7 @@ async def processor_transform(
 async def router_transform(
     request: Request,
     settings: SettingsDep,
-    http: HttpDep,
+    ctx: ContextDep,
     destinations: DestinationsDep,
 ) -> Response:
     """Router transform: `{"input": [...], "destType": "gainsight"}` in, `{"output": [...]}` out."""
@@ -92,9 +92,43 @@ async def router_transform(
             pipeline.apply_oauth_secret(elements, orjson.loads(secret))
         except orjson.JSONDecodeError:
             raise RequestError("oauth-secret header is not valid JSON") from None
-    ctx = TransformContext(http=http, settings=settings)
     answer = await pipeline.router_transform(elements, errors, dest_type, handler, ctx)
     return transform_response(answer)
+
+
+async def _proxy_body(request: Request, settings: Settings) -> dict[str, Any]:
+    body = await read_json(request, settings.max_body_bytes)
+    if not isinstance(body, dict):
+        raise RequestError("proxy request body must be an object describing the request")
+    return body
+
+
+@router.post("/v0/destinations/{destination}/proxy")
+@router.post("/v0/destinations/{destination}/proxy/", include_in_schema=False)
+async def proxy_v0(
+    destination: str, request: Request, settings: SettingsDep, ctx: ContextDep, destinations: DestinationsDep
+) -> Response:
+    """Deliver one request; the HTTP status is the destination's (2xx → 200, 404 → 400)."""
+    body = await _proxy_body(request, settings)
+    handler = find_destination(destinations, destination)
+    result = await proxy.deliver(body, handler, ctx.http, ctx.egress)
+    status, answer = proxy.v0_answer(result, destination, body.get("metadata"))
+    return Response(dumps(answer), status_code=status, media_type=JSON_TYPE, headers=API_VERSION_HEADERS)
+
+
+@router.post("/v1/destinations/{destination}/proxy")
+@router.post("/v1/destinations/{destination}/proxy/", include_in_schema=False)
+async def proxy_v1(
+    destination: str, request: Request, settings: SettingsDep, ctx: ContextDep, destinations: DestinationsDep
+) -> Response:
+    """Deliver one request for several jobs; always 200 with one response entry per job."""
+    body = await _proxy_body(request, settings)
+    handler = find_destination(destinations, destination)
+    metadata = body.get("metadata")
+    if not isinstance(metadata, list):
+        raise RequestError("metadata must be an array of job metadata on the v1 proxy route")
+    result = await proxy.deliver(body, handler, ctx.http, ctx.egress)
+    return transform_response(proxy.v1_answer(result, destination, metadata))
 
 
 @router.get("/features")
@@ -106,6 +140,7 @@ async def features(destinations: DestinationsDep) -> Response:
         "regulations": [],
         "supportSourceTransformV1": True,
         "upgradedToSourceTransformV2": True,
+        "supportTransformerProxyV1": True,
         "supportDestTransformCompactedPayloadV1": True,
     }
     return Response(dumps(document), media_type=JSON_TYPE)

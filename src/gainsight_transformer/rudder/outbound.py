@@ -1,0 +1,76 @@
+"""One outbound HTTP call and its answer as the original reads it (CONTRACT §1.7, §3.7)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import orjson
+
+from .transport import describe_transport_error
+
+
+@dataclass(slots=True)
+class Answer:
+    """The destination's answer, or a transport failure standing in for one."""
+
+    status: int
+    body: Any
+    headers: dict[str, str] | None = None
+
+    def destination_response(self) -> dict[str, Any]:
+        response: dict[str, Any] = {"response": self.body, "status": self.status}
+        if self.headers:
+            response["headers"] = self.headers
+        return response
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status <= 299
+
+
+def decode_body(content: bytes) -> Any:
+    """JSON when it parses, else text; an empty body is ""."""
+    if not content:
+        return ""
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return content.decode("utf-8", "replace")
+
+
+def _sendable(url: str) -> bool:
+    """httpx lets a port above 65535 through to the socket layer, which then crashes."""
+    try:
+        port = httpx.URL(url).port
+    except httpx.InvalidURL:
+        return False
+    return port is None or port <= 65535
+
+
+async def send(
+    http: httpx.AsyncClient,
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    content: bytes | None = None,
+    params: Any = None,
+) -> Answer:
+    """Make the call; failures without an HTTP answer become the original's texts.
+
+    `EgressRefused` (the SSRF guard) is not caught here: callers report it as a configuration
+    error.
+    """
+    if not _sendable(url):
+        return Answer(400, "[ERR_INVALID_URL]")
+    try:
+        response = await http.request(method, url, content=content, headers=headers, params=params)
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+        return Answer(400, "[ERR_INVALID_URL]")
+    except (UnicodeEncodeError, httpx.LocalProtocolError):
+        return Answer(400, "[ERR_INVALID_CHAR]")  # a header value HTTP cannot carry
+    except httpx.HTTPError as exc:
+        status, text = describe_transport_error(exc)
+        return Answer(status, text)
+    return Answer(response.status_code, decode_body(response.content), dict(response.headers))
