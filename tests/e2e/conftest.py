@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
+
+from gainsight_simulator.runner import READY_PREFIX
 
 
 def free_port() -> int:
@@ -33,18 +38,89 @@ def wait_until_healthy(base_url: str, process: subprocess.Popen, timeout: float 
     raise RuntimeError("service did not become healthy in time")
 
 
-@pytest.fixture(scope="session")
-def service_url() -> Iterator[str]:
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def start_service(**env: str) -> tuple[str, subprocess.Popen]:
     port = free_port()
-    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warning"}
+    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warning", **env}
     process = subprocess.Popen([sys.executable, "-m", "gainsight_transformer"], env=env)
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(base_url, process)
+    except BaseException:
+        stop(process)
+        raise
+    return base_url, process
+
+
+@pytest.fixture(scope="session")
+def service_url() -> Iterator[str]:
+    base_url, process = start_service()
+    try:
         yield base_url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
+
+
+@dataclass
+class Simulator:
+    url: str
+    domain: str
+    ca_file: Path
+
+    def admin(self, method: str, path: str, **kwargs: object) -> httpx.Response:
+        verify = ssl.create_default_context(cafile=str(self.ca_file))
+        response = httpx.request(method, f"{self.url}/__admin/{path}", verify=verify, **kwargs)
+        response.raise_for_status()
+        return response
+
+    def state(self) -> dict:
+        return self.admin("GET", "state").json()
+
+    def fault(self, **fault: object) -> None:
+        self.admin("POST", "faults", json=fault)
+
+
+@pytest.fixture(scope="session")
+def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
+    """The Gainsight simulator over HTTPS on a free loopback port, as its own process."""
+    tls_dir = tmp_path_factory.mktemp("simulator-tls")
+    command = [sys.executable, "-m", "gainsight_simulator", "--port", "0", "--tls-dir", str(tls_dir)]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, text=True, env={**os.environ, "SIM_LOG_LEVEL": "WARNING"}
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()  # the ready line, printed once it listens
+        assert line.startswith(READY_PREFIX), f"simulator did not start: {line!r}"
+        url = line[len(READY_PREFIX) :].strip()
+        yield Simulator(url=url, domain=url.removeprefix("https://"), ca_file=tls_dir / "ca.pem")
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="session")
+def gainsight_service(simulator: Simulator) -> Iterator[str]:
+    """The service trusting the simulator's CA, with the simulator allowlisted (it is on loopback)."""
+    base_url, process = start_service(
+        SSL_CERT_FILE=str(simulator.ca_file),
+        GAINSIGHT_HOST_ALLOWLIST=simulator.domain,
+        GAINSIGHT_READ_TIMEOUT="1.5",
+    )
+    try:
+        yield base_url
+    finally:
+        stop(process)
+
+
+@pytest.fixture
+def fresh_simulator(simulator: Simulator) -> Simulator:
+    simulator.admin("POST", "reset")
+    return simulator

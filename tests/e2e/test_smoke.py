@@ -30,7 +30,13 @@ PERSON = {
     "headers": {"Accesskey": "ak-e2e", "Content-Type": "application/json"},
     "params": {},
     "body": {
-        "JSON": {"Email": "ada@example.com", "FirstName": "Ada", "LastName": "Lovelace", "Name": "Ada Lovelace", "Plan__gc": "pro"},
+        "JSON": {
+            "Email": "ada@example.com",
+            "FirstName": "Ada",
+            "LastName": "Lovelace",
+            "Name": "Ada Lovelace",
+            "Plan__gc": "pro",
+        },
         "JSON_ARRAY": {},
         "XML": {},
         "FORM": {},
@@ -88,8 +94,20 @@ def test_router_batch_over_http(service_url: str) -> None:
     assert response.headers["apiVersion"] == "2"
     assert response.json() == {
         "output": [
-            {"batchedRequest": PERSON, "metadata": [_metadata(1)], "batched": False, "statusCode": 200, "destination": DESTINATION},
-            {"batchedRequest": EVENT, "metadata": [_metadata(2)], "batched": False, "statusCode": 200, "destination": DESTINATION},
+            {
+                "batchedRequest": PERSON,
+                "metadata": [_metadata(1)],
+                "batched": False,
+                "statusCode": 200,
+                "destination": DESTINATION,
+            },
+            {
+                "batchedRequest": EVENT,
+                "metadata": [_metadata(2)],
+                "batched": False,
+                "statusCode": 200,
+                "destination": DESTINATION,
+            },
         ]
     }
 
