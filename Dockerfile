@@ -59,6 +59,10 @@ RUN groupadd --system --gid "${APP_GID}" app \
 
 COPY --from=builder /opt/venv /opt/venv
 
+# Where the Gainsight simulator (same image, `python -m gainsight_simulator`) writes its
+# certificates; owned by the app user so a named volume mounted here is writable.
+RUN mkdir -p /certs && chown "${APP_UID}:${APP_GID}" /certs
+
 WORKDIR /app
 USER ${APP_UID}:${APP_GID}
 
