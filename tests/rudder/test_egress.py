@@ -47,8 +47,7 @@ def test_plain_host_names_pass_the_syntax_check(domain: str) -> None:
     [
         ("host:22", "port 22 is not allowed (only 443)"),
         ("host:8443", "port 8443 is not allowed (only 443)"),
-        ("user@host", "the domain must be a host name with an optional port"),
-        ("user:pw@host", "the domain must be a host name with an optional port"),
+        ("dns@host", "the domain must be a host name with an optional port"),
         ("host/path", "the domain must be a host name with an optional port"),
         ("host?x=1", "the domain must be a host name with an optional port"),
         ("host#frag", "the domain must be a host name with an optional port"),
@@ -65,7 +64,21 @@ def test_plain_host_names_pass_the_syntax_check(domain: str) -> None:
 def test_domains_that_are_more_than_a_host_are_refused(domain: str, reason: str) -> None:
     with pytest.raises(EgressRefused) as refused:
         EgressPolicy().check_domain(domain)
-    assert refused.value.message == f"refusing to connect to {domain}: {reason}"
+    shown = domain.replace("dns@", "***@").replace("host%2F@", "***@")
+    assert refused.value.message == f"refusing to connect to {shown}: {reason}"
+
+
+@pytest.mark.parametrize(
+    ("target", "shown"),
+    [
+        ("user:hunter2@host", "***@host"),
+        ("https://user:hunter2@host/v1.0/api/people", "https://***@host/v1.0/api/people"),
+    ],
+)
+def test_refusal_text_never_repeats_user_info(target: str, shown: str) -> None:
+    refused = EgressRefused(target, "reason")
+    assert refused.message == f"refusing to connect to {shown}: reason"
+    assert "hunter2" not in refused.message
 
 
 def test_non_string_domain_is_refused_with_its_json_text() -> None:
@@ -172,7 +185,7 @@ def _group(domain: str) -> dict[str, Any]:
         ("10.0.0.1", "it resolves to a non-public address (10.0.0.1)"),
         ("0.0.0.0", "it resolves to a non-public address (0.0.0.0)"),
         ("127.0.0.1:22", "port 22 is not allowed (only 443)"),
-        ("user@acme.example", "the domain must be a host name with an optional port"),
+        ("user:pw@acme.example", "the domain must be a host name with an optional port"),
         ("acme.example/path", "the domain must be a host name with an optional port"),
     ],
 )
@@ -182,6 +195,6 @@ def test_group_refuses_internal_targets_as_a_configuration_error(client, domain:
     assert answer["statTags"]["errorCategory"] == "dataValidation"
     assert answer["statTags"]["errorType"] == "configuration"
     # Address refusals name the host the socket was for; syntax refusals the whole domain.
-    target = domain if "resolves" not in reason else domain.split(":")[0]
+    target = domain.replace("user:pw@", "***@") if "resolves" not in reason else domain.split(":")[0]
     assert answer["error"].startswith(f"refusing to connect to {target}: {reason}")
     assert "SECRET-KEY" not in answer["error"]

@@ -23,14 +23,19 @@ from ..jsvalues import json_text
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOST_PORT = re.compile(rf"(?P<host>{_LABEL}(?:\.{_LABEL})*)(?::(?P<port>[0-9]{{1,5}}))?", re.ASCII)
 _QUERY = re.compile(r"(?:keys=[A-Za-z0-9_,]+)?", re.ASCII)
+# urlsplit drops tabs and newlines and strips leading whitespace, so it would judge another URL
+# than the one httpx is given: such characters are refused before parsing.
+_WHITESPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 HTTPS_PORT = 443
+# user:password@ in a refused target is never repeated in the error text.
+_USERINFO = re.compile(r"^((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)?[^/?#@]*@")
 
 
 class EgressRefused(Exception):
     """An outbound call this service will not make; the text names the target, never a secret."""
 
     def __init__(self, target: Any, reason: str) -> None:
-        shown = target if isinstance(target, str) else json_text(target)
+        shown = _USERINFO.sub(r"\1***@", target) if isinstance(target, str) else json_text(target)
         if len(shown) > 200:
             shown = shown[:200] + "…"
         super().__init__(f"refusing to connect to {shown}: {reason}")
@@ -88,6 +93,8 @@ class EgressPolicy:
         """An https URL on an acceptable host; with `allowed_paths`, one of those paths."""
         if not isinstance(url, str):
             raise EgressRefused(url, "the endpoint must be a string")
+        if _WHITESPACE_OR_CONTROL.search(url):
+            raise EgressRefused(url, "the endpoint must not contain whitespace or control characters")
         parts = urlsplit(url)
         if parts.scheme != "https":
             raise EgressRefused(url, "only https endpoints are allowed")

@@ -22,7 +22,8 @@ _BODY_FORMATS = ("JSON", "JSON_ARRAY", "XML", "FORM", "GZIP")
 
 
 def _is_empty(value: Any) -> bool:
-    return not value if isinstance(value, (dict, list, str)) else value is None
+    """lodash `isEmpty`: only a non-empty object, array or string counts (CONTRACT §1.7)."""
+    return not value if isinstance(value, (dict, list, str)) else True
 
 
 def _form_value(value: Any) -> str:
@@ -50,6 +51,8 @@ def request_body(body: Any) -> tuple[bytes | None, dict[str, str]]:
         return urlencode([(key, _form_value(item)) for key, item in pairs]).encode(), {}
     member = "batch" if name == "JSON_ARRAY" else "payload"
     payload = value.get(member) if isinstance(value, dict) else value
+    if payload is None:  # no `batch` / `payload` member: axios is given no data, sends no body
+        return None, {}
     raw = payload if isinstance(payload, str) else dumps(payload).decode()
     if name == "GZIP":
         return gzip.compress(raw.encode()), {"Content-Encoding": "gzip"}
