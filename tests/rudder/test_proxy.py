@@ -146,18 +146,6 @@ def pop_headers(answer: dict[str, Any]) -> dict[str, str]:
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def ca() -> trustme.CA:
-    return trustme.CA()
-
-
-@pytest.fixture(scope="module")
-def ca_file(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("ca") / "ca.pem"
-    ca.cert_pem.write_to_path(str(path))
-    return str(path)
-
-
 @pytest.fixture
 def gainsight(ca: trustme.CA) -> Iterator[GainsightStub]:
     stub = GainsightStub(server_context(ca, "127.0.0.1"))
