@@ -28,26 +28,32 @@ class Path:
         if type(root) is not dict:
             return MISSING
         value = root.get(self.text, MISSING)
-        if value is not MISSING or len(self.parts) == 1:
+        parts = self.parts
+        if value is not MISSING or len(parts) == 1:
             return value
         # get-value's walk: a segment that is not a key is joined with the following ones until
         # a key literally containing the dots matches (`{"context": {"traits.email": ...}}`).
-        parts = self.parts
         node: Any = root
         index = 0
-        while index < len(parts):
-            if type(node) is not dict and type(node) is not list:
+        count = len(parts)
+        while index < count:
+            kind = type(node)
+            if kind is dict:
+                child = node.get(parts[index], MISSING)
+            elif kind is list:
+                child = _own(node, parts[index])
+            else:
                 return MISSING
-            prop = parts[index]
-            child = _own(node, prop)
-            while child is MISSING and index + 1 < len(parts):
-                index += 1
-                prop = prop + "." + parts[index]
-                child = _own(node, prop)
-            if child is MISSING:
-                return MISSING
-            node = child
             index += 1
+            if child is MISSING:
+                prop = parts[index - 1]
+                while child is MISSING and index < count:
+                    prop = prop + "." + parts[index]
+                    child = _own(node, prop)
+                    index += 1
+                if child is MISSING:
+                    return MISSING
+            node = child
         return node
 
     def delete(self, root: Any) -> None:

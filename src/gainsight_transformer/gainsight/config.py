@@ -73,3 +73,20 @@ class GainsightConfig:
         # CONTRACT §2: the domain is inserted verbatim (`https://undefined/...` when missing).
         domain = self.domain
         return "https://" + (domain if isinstance(domain, str) else text(domain))
+
+
+_CACHE_SIZE = 256
+_configs: dict[bytes, GainsightConfig] = {}
+
+
+def config_for(key: bytes, raw: dict[str, Any]) -> GainsightConfig:
+    """One parsed config per distinct Config, reused across events and requests.
+
+    `key` is the Config's canonical JSON; entries leave in insertion order once the cache is full.
+    """
+    config = _configs.get(key)
+    if config is None:
+        if len(_configs) >= _CACHE_SIZE:
+            del _configs[next(iter(_configs))]
+        config = _configs[key] = GainsightConfig(raw)
+    return config

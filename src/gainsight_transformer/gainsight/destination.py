@@ -12,7 +12,7 @@ from ..rudder.destination import DeliveryRequest, TransformContext
 from ..rudder.errors import InstrumentationError, TransformationFault, TransformError
 from ..rudder.events import Event, json_type_name
 from .company_api import COMPANY_PATH, QUERY_PATH, CompanyApi
-from .config import GainsightConfig
+from .config import GainsightConfig, config_for
 from .group import group
 from .identify import identify
 from .people import PEOPLE_PATH
@@ -50,14 +50,11 @@ class GainsightDestination:
 
     async def transform(self, events: list[Event], ctx: TransformContext) -> list[Outcome]:
         api = CompanyApi(ctx.http, ctx.egress)
-        configs: dict[int, GainsightConfig] = {}
         outcomes: list[Outcome | None] = [None] * len(events)
         pending: list[tuple[int, Awaitable[DeliveryRequest]]] = []
         for index, event in enumerate(events):
             try:
-                config = configs.get(id(event.config))
-                if config is None:
-                    config = configs[id(event.config)] = GainsightConfig(event.config)
+                config = config_for(event.config_key, event.config)
                 kind = message_type(event.message)
                 if kind == "group":
                     pending.append((index, group(event.message, config, api)))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..jsvalues import MISSING, js_trim
 from ..paths import Path
+from .jsonio import canonical
 
 if TYPE_CHECKING:
     from .events import Event
@@ -73,23 +74,26 @@ def _resolve(node: Any, event: Event) -> Any:
 
 
 class ConfigResolver:
-    """Resolves templates per event; remembers which config objects have none at all."""
+    """Resolves templates per event; finds out once per distinct config whether it has any."""
 
     def __init__(self) -> None:
-        self._has_templates: dict[int, tuple[Any, bool]] = {}
+        self._has_templates: dict[bytes, bool] = {}
 
-    def _config_has_templates(self, config: dict[str, Any]) -> bool:
-        known = self._has_templates.get(id(config))
+    def _config_has_templates(self, event: Event) -> bool:
+        key = event.config_key
+        if b"{{" not in key:  # every template contains "{{", and JSON text keeps it as is
+            return False
+        known = self._has_templates.get(key)
         if known is None:
-            # The config itself is kept in the entry so its id cannot be reused meanwhile.
-            known = self._has_templates[id(config)] = (config, _has_template(config))
-        return known[1]
+            known = self._has_templates[key] = _has_template(event.config)
+        return known
 
     def resolve(self, event: Event) -> None:
         if event.destination.get("hasDynamicConfig") is False:
             return
-        if not self._config_has_templates(event.config):
+        if not self._config_has_templates(event):
             return
         resolved = _resolve(event.config, event)
         event.config = resolved
+        event.config_key = canonical(resolved)
         event.destination = {**event.destination, "Config": resolved}

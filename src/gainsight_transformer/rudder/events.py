@@ -7,6 +7,7 @@ from typing import Any
 from ..jsvalues import MISSING
 from .dynamic_config import ConfigResolver
 from .errors import InstrumentationError, TransformError
+from .jsonio import canonical
 
 _JSON_TYPE_NAMES = {
     type(None): "null",
@@ -30,7 +31,7 @@ class Event:
     (a decided divergence from the original, which fails the whole request).
     """
 
-    __slots__ = ("element", "message", "metadata", "destination", "config", "error")
+    __slots__ = ("element", "message", "metadata", "destination", "config", "config_key", "error")
 
     def __init__(self, element: Any, error: TransformError | None = None) -> None:
         self.element = element
@@ -38,6 +39,8 @@ class Event:
         self.metadata: Any = MISSING
         self.destination: dict[str, Any] = {}
         self.config: dict[str, Any] = {}
+        self.config_key = b""
+        """`config` as canonical JSON: equal configs share parsing, grouping and caches."""
         self.error = error
         try:
             self._read(element)
@@ -81,5 +84,6 @@ def read_events(elements: list[Any], errors: dict[int, TransformError] | None = 
     events = [Event(element, errors.get(index)) for index, element in enumerate(elements)]
     for event in events:
         if event.error is None:
+            event.config_key = canonical(event.config)
             resolver.resolve(event)
     return events

@@ -11,7 +11,6 @@ from .compacted import expand
 from .destination import DeliveryRequest, Destination, TransformContext
 from .errors import RequestError, TransformationFault, TransformError
 from .events import Event, read_events
-from .jsonio import canonical
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +102,7 @@ def _group_key(index: int, event: Event) -> Any:
     context = event.element.get("context")
     sources = context.get("sources") if isinstance(context, dict) else None
     job_id = sources.get("job_id") if isinstance(sources, dict) else None
-    config_key = b"default" if event.destination.get("hasDynamicConfig") is False else canonical(event.config)
+    config_key = b"default" if event.destination.get("hasDynamicConfig") is False else event.config_key
     return (
         text(destination_id) if is_truthy(destination_id) else "default",
         text(job_id) if is_truthy(job_id) else "default",
