@@ -18,11 +18,13 @@ def _own(node: Any, key: str) -> Any:
 class Path:
     """A precompiled path; a key that literally contains the dots also matches at the root."""
 
-    __slots__ = ("text", "parts")
+    __slots__ = ("text", "parts", "prefix", "leaf")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.parts = tuple(text.split("."))
+        self.prefix = Path(text.rsplit(".", 1)[0]) if len(self.parts) > 1 else None
+        self.leaf = self.parts[-1]
 
     def get(self, root: Any) -> Any:
         if type(root) is not dict:
@@ -70,3 +72,37 @@ class Path:
 
     def __repr__(self) -> str:
         return f"Path({self.text!r})"
+
+
+_UNSET = object()
+
+
+class MessageReader:
+    """Looks paths up in one message, resolving each shared prefix (`context.traits`) once.
+
+    The shortcut is exact only when neither the message nor its `context` has keys with dots
+    (which `get` could join across the prefix); otherwise every lookup takes the full walk.
+    """
+
+    __slots__ = ("message", "_plain", "_prefixes")
+
+    def __init__(self, message: dict[str, Any]) -> None:
+        self.message = message
+        context = message.get("context")
+        self._plain = not any("." in key for key in message) and not (
+            type(context) is dict and any("." in key for key in context)
+        )
+        self._prefixes: dict[str, Any] = {}
+
+    def get(self, path: Path) -> Any:
+        prefix = path.prefix
+        if prefix is None or not self._plain:
+            return path.get(self.message)
+        holder = self._prefixes.get(prefix.text, _UNSET)
+        if holder is _UNSET:
+            holder = self._prefixes[prefix.text] = prefix.get(self.message)
+        if type(holder) is dict:
+            return holder.get(path.leaf, MISSING)
+        if type(holder) is list:
+            return _own(holder, path.leaf)
+        return MISSING

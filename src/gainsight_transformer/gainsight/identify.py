@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..jsvalues import MISSING, is_truthy, js_trim, text
+from ..paths import MessageReader
 from ..rudder.destination import DeliveryRequest
 from ..rudder.errors import ConfigurationError, InstrumentationError
 from .config import GainsightConfig
@@ -35,9 +36,10 @@ def synthesize_name(payload: dict[str, Any]) -> None:
 def identify(message: dict[str, Any], config: GainsightConfig) -> DeliveryRequest:
     if not is_truthy(config.access_key):
         raise ConfigurationError("accessKey is required for identify")
-    if not is_truthy(lookup(message, EMAIL_FIELD)):
+    reader = MessageReader(message)
+    if not is_truthy(lookup(reader, EMAIL_FIELD)):
         raise InstrumentationError("email is required for identify")
-    payload = apply_fields(message, PERSON_FIELDS)
+    payload = apply_fields(reader, PERSON_FIELDS)
     default_keys = set(payload)
     write_custom_fields(payload, custom_fields(message, PERSON_ROOTS, IDENTIFY_EXCLUSIONS))
     payload = rename(payload, default_keys, config.person_map)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..jsvalues import MISSING, is_array_index, is_truthy, js_keys, js_trim, text, to_number
-from ..paths import Path
+from ..paths import MessageReader, Path
 from ..rudder.errors import InstrumentationError
 from .fields import Field
 
@@ -26,22 +26,23 @@ def is_present(value: Any) -> bool:
     return is_truthy(value)
 
 
-def lookup(message: dict[str, Any], spec: Field) -> Any:
+def lookup(reader: MessageReader, spec: Field) -> Any:
     paths = spec.paths
     if len(paths) == 1:
-        return paths[0].get(message)
+        return reader.get(paths[0])
     for path in paths:
-        value = path.get(message)
+        value = reader.get(path)
         if is_present(value):
             return value
     return MISSING
 
 
-def apply_fields(message: dict[str, Any], table: tuple[Field, ...]) -> dict[str, Any]:
+def apply_fields(source: dict[str, Any] | MessageReader, table: tuple[Field, ...]) -> dict[str, Any]:
     """Payload of the mapped fields that end up with a value worth writing."""
+    reader = MessageReader(source) if type(source) is dict else source
     payload: dict[str, Any] = {}
     for spec in table:
-        value = lookup(message, spec)
+        value = lookup(reader, spec)
         if value is MISSING or value is None:
             continue
         if spec.convert is not None:
