@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 import orjson
 
 from .errors import RequestError
 
-_WHITESPACE = b" \t\r\n"
+_FIRST_CHAR = re.compile(rb"[ \t\r\n]*([^ \t\r\n])")
 _UTF8_BOM = b"\xef\xbb\xbf"
 PROTO_KEY = "__proto__"
+# Only bodies that could spell the key, literally or with \u escapes of its letters, need the walk.
+_MAY_SPELL_PROTO = re.compile(rb"proto|\\u00(?:5[fF]|70|72|6[fF]|74)")
 MAX_DEPTH = 1024  # orjson's nesting limit; the stdlib fallback is held to the same one
 _TOO_DEEP = f"invalid JSON: nesting is deeper than {MAX_DEPTH} levels"
 
@@ -47,10 +50,10 @@ def parse_json_body(raw: bytes) -> Any:
     """Parse a request body the way the original's body parser accepts it (CONTRACT §1.1)."""
     if raw.startswith(_UTF8_BOM):
         raw = raw[len(_UTF8_BOM) :]  # the original's body reader drops it too
-    stripped = raw.lstrip(_WHITESPACE)
-    if not stripped:
+    first = _FIRST_CHAR.match(raw)  # no copy of a large body just to look at one byte
+    if first is None:
         raise RequestError("request body is empty; expected a JSON array or object")
-    if stripped[:1] not in (b"{", b"["):
+    if first.group(1) not in (b"{", b"["):
         raise RequestError("invalid JSON, only supports object and array")
     try:
         value = orjson.loads(raw)
@@ -63,8 +66,7 @@ def parse_json_body(raw: bytes) -> Any:
         if _deeper_than(value, MAX_DEPTH):
             # Our recursive walks (text conversion, serialisation) rely on this bound.
             raise RequestError(_TOO_DEEP) from None
-    # Only bodies that could spell the key (literally or with \u escapes) need the walk.
-    if (b"proto" in raw or b"\\u00" in raw) and _has_proto_key(value):
+    if _MAY_SPELL_PROTO.search(raw) and _has_proto_key(value):
         raise RequestError("Object contains forbidden prototype property")
     return value
 
