@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .gainsight import GainsightDestination
+from .rudder.destination import TransformContext
 from .rudder.egress import EgressPolicy, guarded_transport
 from .rudder.errors import RequestError
 from .rudder.routes import router as rudder_router
@@ -59,6 +60,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with build_http_client(settings, app.state.egress) as client:
             app.state.http = client
+            app.state.transform_context = TransformContext(
+                http=client, egress=app.state.egress, settings=settings
+            )
             yield
 
     app = FastAPI(
@@ -70,7 +74,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     destination = GainsightDestination()
     app.state.destinations = {destination.name: destination}
     app.state.egress = EgressPolicy.from_setting(settings.gainsight_host_allowlist)
-    app.dependency_overrides[get_settings] = lambda: settings
     app.include_router(rudder_router)
 
     @app.api_route("/health", methods=["GET", "HEAD"])

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from ..jsvalues import js_trim, text
-from ..settings import Settings, get_settings
+from ..settings import Settings
 from . import pipeline, proxy
 from .body import read_json
 from .compacted import is_compacted
@@ -23,17 +23,15 @@ JSON_TYPE = "application/json; charset=utf-8"
 router = APIRouter()
 
 
-def get_destinations(request: Request) -> dict[str, Destination]:
+# Dependencies are `async def`: FastAPI would run plain functions in a thread pool per request.
+async def get_destinations(request: Request) -> dict[str, Destination]:
     return request.app.state.destinations
 
 
-def get_transform_context(
-    request: Request, settings: Annotated[Settings, Depends(get_settings)]
-) -> TransformContext:
-    return TransformContext(http=request.app.state.http, egress=request.app.state.egress, settings=settings)
+async def get_transform_context(request: Request) -> TransformContext:
+    return request.app.state.transform_context
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 ContextDep = Annotated[TransformContext, Depends(get_transform_context)]
 DestinationsDep = Annotated[dict[str, Destination], Depends(get_destinations)]
 
@@ -54,12 +52,11 @@ def transform_response(answer: Any) -> Response:
 async def processor_transform(
     destination: str,
     request: Request,
-    settings: SettingsDep,
     ctx: ContextDep,
     destinations: DestinationsDep,
 ) -> Response:
     """Processor transform: a JSON array of events in, one answer element per event out."""
-    body = await read_json(request, settings.max_body_bytes)
+    body = await read_json(request, ctx.settings.max_body_bytes)
     handler = find_destination(destinations, destination)
     answer = await pipeline.processor_transform(
         body, destination, handler, ctx, compacted=is_compacted(request.headers)
@@ -71,12 +68,11 @@ async def processor_transform(
 @router.post("/routerTransform/", include_in_schema=False)
 async def router_transform(
     request: Request,
-    settings: SettingsDep,
     ctx: ContextDep,
     destinations: DestinationsDep,
 ) -> Response:
     """Router transform: `{"input": [...], "destType": "gainsight"}` in, `{"output": [...]}` out."""
-    body = await read_json(request, settings.max_body_bytes)
+    body = await read_json(request, ctx.settings.max_body_bytes)
     if not isinstance(body, dict):
         raise RequestError("request body must be an object with 'input' and 'destType'")
     if "destType" not in body:
@@ -106,10 +102,10 @@ async def _proxy_body(request: Request, settings: Settings) -> dict[str, Any]:
 @router.post("/v0/destinations/{destination}/proxy")
 @router.post("/v0/destinations/{destination}/proxy/", include_in_schema=False)
 async def proxy_v0(
-    destination: str, request: Request, settings: SettingsDep, ctx: ContextDep, destinations: DestinationsDep
+    destination: str, request: Request, ctx: ContextDep, destinations: DestinationsDep
 ) -> Response:
     """Deliver one request; the HTTP status is the destination's (2xx → 200, 404 → 400)."""
-    body = await _proxy_body(request, settings)
+    body = await _proxy_body(request, ctx.settings)
     handler = find_destination(destinations, destination)
     result = await proxy.deliver(body, handler, ctx.http, ctx.egress)
     status, answer = proxy.v0_answer(result, destination, body.get("metadata"))
@@ -119,10 +115,10 @@ async def proxy_v0(
 @router.post("/v1/destinations/{destination}/proxy")
 @router.post("/v1/destinations/{destination}/proxy/", include_in_schema=False)
 async def proxy_v1(
-    destination: str, request: Request, settings: SettingsDep, ctx: ContextDep, destinations: DestinationsDep
+    destination: str, request: Request, ctx: ContextDep, destinations: DestinationsDep
 ) -> Response:
     """Deliver one request for several jobs; always 200 with one response entry per job."""
-    body = await _proxy_body(request, settings)
+    body = await _proxy_body(request, ctx.settings)
     handler = find_destination(destinations, destination)
     metadata = body.get("metadata")
     if not isinstance(metadata, list):
