@@ -15,7 +15,7 @@ _FIRST_CHAR = re.compile(rb"[ \t\r\n]*([^ \t\r\n])")
 _UTF8_BOM = b"\xef\xbb\xbf"
 PROTO_KEY = "__proto__"
 # Only bodies that could spell the key, literally or with \u escapes of its letters, need the walk.
-_MAY_SPELL_PROTO = re.compile(rb"proto|\\u00(?:5[fF]|70|72|6[fF]|74)")
+_ESCAPED_PROTO_LETTER = re.compile(rb"\\u00(?:5[fF]|70|72|6[fF]|74)")
 MAX_DEPTH = 1024  # orjson's nesting limit; the stdlib fallback is held to the same one
 _TOO_DEEP = f"invalid JSON: nesting is deeper than {MAX_DEPTH} levels"
 
@@ -66,7 +66,8 @@ def parse_json_body(raw: bytes) -> Any:
         if _deeper_than(value, MAX_DEPTH):
             # Our recursive walks (text conversion, serialisation) rely on this bound.
             raise RequestError(_TOO_DEEP) from None
-    if _MAY_SPELL_PROTO.search(raw) and _has_proto_key(value):
+    may_spell = b"proto" in raw or (b"\\u00" in raw and _ESCAPED_PROTO_LETTER.search(raw))
+    if may_spell and _has_proto_key(value):
         raise RequestError("Object contains forbidden prototype property")
     return value
 
