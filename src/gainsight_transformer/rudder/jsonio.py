@@ -66,7 +66,11 @@ def parse_json_body(raw: bytes) -> Any:
         if _deeper_than(value, MAX_DEPTH):
             # Our recursive walks (text conversion, serialisation) rely on this bound.
             raise RequestError(_TOO_DEEP) from None
-    may_spell = b"proto" in raw or (b"\\u00" in raw and _ESCAPED_PROTO_LETTER.search(raw))
+    # Without a backslash (a one-byte scan) only the literal key can occur.
+    if b"\\" in raw:
+        may_spell = b"proto" in raw or _ESCAPED_PROTO_LETTER.search(raw) is not None
+    else:
+        may_spell = b"__proto__" in raw
     if may_spell and _has_proto_key(value):
         raise RequestError("Object contains forbidden prototype property")
     return value
