@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Drop-in RudderStack transformer for the Gainsight CS destination.",
         lifespan=lifespan,
     )
-    destination = GainsightDestination()
+    destination = GainsightDestination(settings)
     app.state.destinations = {destination.name: destination}
     app.state.egress = EgressPolicy.from_setting(settings.gainsight_host_allowlist)
     app.include_router(rudder_router)

@@ -33,6 +33,32 @@ class Settings(BaseSettings):
         description="Comma-separated `host` or `host:port` entries that outbound calls may reach even "
         "on private addresses or other ports (for a simulator); empty by default.",
     )
+    company_cache_ttl_seconds: float = Field(
+        300.0,
+        ge=0,
+        description="Seconds a company known to exist (by domain, access key and name) lets group "
+        "events skip the Company search; 0 disables the cache.",
+    )
+    company_cache_size: int = Field(
+        10_000,
+        ge=0,
+        description="Most company names kept in that cache (least recently used leave); 0 disables it.",
+    )
+    company_search_chunk_size: int = Field(
+        500,
+        ge=1,
+        le=5000,
+        description="Most distinct company names in one Company search (operator IN) of a request.",
+    )
+    company_write_batch_size: int = Field(
+        50, ge=1, le=50, description="Most records in one Company create (POST) or update (PUT) call."
+    )
+    company_throttle_window_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="Gainsight's fixed rate-limit window: after a 429, the tenant's Company calls fail "
+        "fast until the window ends (or Retry-After); 0 disables the fast-fail.",
+    )
     transformer_build_version: str | None = Field(
         None, description="Reported by /health as `version` when set."
     )

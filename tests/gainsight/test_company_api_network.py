@@ -672,7 +672,8 @@ def test_transport_failure_of_one_group_leaves_the_other_events_intact(
 
 
 @pytest.mark.parametrize("route", ["processor", "router"])
-def test_group_events_of_one_batch_run_concurrently(client, gainsight, route):
+def test_group_events_of_different_tenants_in_one_batch_run_concurrently(client, gainsight, route):
+    # One tenant's names share one search (coalesced); different tenants' searches overlap.
     both_searching = threading.Barrier(2, timeout=4)
 
     def script(method: str, path: str, body: bytes) -> Reply:
@@ -686,8 +687,8 @@ def test_group_events_of_one_batch_run_concurrently(client, gainsight, route):
 
     gainsight.script = script
     events = [
-        group_event(gainsight.domain, 1, name="Acme"),
-        group_event(gainsight.domain, 2, name="Globex"),
+        group_event(gainsight.domain, 1, name="Acme", accessKey="key-a"),
+        group_event(gainsight.domain, 2, name="Globex", accessKey="key-b"),
     ]
     if route == "processor":
         answers = client.post(PROCESSOR, json=events).json()

@@ -8,11 +8,18 @@ import httpx
 
 from ..jsvalues import json_text
 from ..rudder.egress import EgressPolicy, EgressRefused
-from ..rudder.errors import ConfigurationError, NetworkError, RetryableError, TransformationFault
+from ..rudder.errors import (
+    ConfigurationError,
+    NetworkError,
+    RetryableError,
+    TransformationFault,
+    TransformError,
+)
 from ..rudder.jsonio import dumps
 from ..rudder.outbound import Answer, send
 from .config import GainsightConfig
 from .people import JSON_CONTENT_TYPE, header_text
+from .throttle import Tenant, TenantThrottle
 
 QUERY_PATH = "/v1/data/objects/query/Company"
 COMPANY_PATH = "/v1/data/objects/Company"
@@ -37,20 +44,47 @@ def search_body(name: Any) -> dict[str, Any]:
     }
 
 
-def _gsid(body: Any) -> Any:
+def in_search_body(names: list[Any], limit: int) -> dict[str, Any]:
+    """One query for many names (batched resolution); Gsid selected so a hit can be cached."""
+    return {
+        "select": ["Name", "Gsid"],
+        "where": {
+            "conditions": [{"name": "Name", "alias": "A", "value": names, "operator": "IN"}],
+            "expression": "A",
+        },
+        "limit": limit,
+    }
+
+
+def _records(body: Any) -> Any:
     data = body.get("data") if isinstance(body, dict) else None
-    records = data.get("records") if isinstance(data, dict) else None
-    first = records[0] if isinstance(records, list) and records else None
-    gsid = first.get("Gsid") if isinstance(first, dict) else None
+    return data.get("records") if isinstance(data, dict) else None
+
+
+def usable_gsid(record: Any) -> Any:
+    gsid = record.get("Gsid") if isinstance(record, dict) else None
     if (isinstance(gsid, str) and gsid) or (isinstance(gsid, int) and not isinstance(gsid, bool)):
         return gsid
     return None
 
 
+def tenant_of(config: GainsightConfig) -> Tenant:
+    """Who Gainsight counts calls for: the base URL and the access key as sent."""
+    return config.base_url(), header_text(config.access_key)
+
+
+def answer_of(error: BaseException) -> Answer | None:
+    """The Gainsight answer behind a failed call; None for errors raised before or without one."""
+    return getattr(error, "answer", None)
+
+
 class CompanyApi:
-    def __init__(self, http: httpx.AsyncClient, egress: EgressPolicy) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, egress: EgressPolicy, throttle: TenantThrottle | None = None
+    ) -> None:
         self._http = http
         self._egress = egress
+        self._throttle = throttle
 
     async def _call(self, method: str, url: str, config: GainsightConfig, payload: Any) -> Answer:
         headers = {"Accesskey": header_text(config.access_key), "Content-Type": JSON_CONTENT_TYPE}
@@ -63,37 +97,69 @@ class CompanyApi:
     async def _checked_call(
         self, op: str, method: str, url: str, config: GainsightConfig, payload: Any
     ) -> Answer:
+        tenant = tenant_of(config)
+        if self._throttle is not None:
+            self._throttle.check(tenant)  # a tenant answered 429 this window: fail fast
         answer = await self._call(method, url, config, payload)
         if not 200 <= answer.status <= 299:
             if op == "search" and answer.status == 400 and _error_code(answer) == NO_DATA_ERROR_CODE:
                 # Decided divergence: "no data found" means no such company yet.
                 return Answer(200, {"data": {"records": []}})
             message = f"failed to {op} group {json_text(answer.body)}"
-            raise NetworkError(_failure_text(message, answer), answer.status)
+            error = NetworkError(_failure_text(message, answer), answer.status)
+            error.answer = answer  # type: ignore[attr-defined]
+            if answer.status == 429 and self._throttle is not None:
+                self._throttle.trip(tenant, error, answer.headers)
+            raise error
         if answer.body == "" or answer.status != 200:
             raise RetryableError(_failure_text(f"failed to {op} group", answer))
         return answer
 
-    async def company_exists(self, config: GainsightConfig, name: Any) -> bool:
+    async def search(self, config: GainsightConfig, body: dict[str, Any]) -> list[Any]:
+        """The `data.records` of a Company query (none for GSOBJ_1011)."""
         url = config.base_url() + QUERY_PATH
-        answer = await self._checked_call("search", "POST", url, config, search_body(name))
-        data = answer.body.get("data") if isinstance(answer.body, dict) else None
-        records = data.get("records") if isinstance(data, dict) else None
+        answer = await self._checked_call("search", "POST", url, config, body)
+        records = _records(answer.body)
         if not isinstance(records, list):
             raise TransformationFault(
                 "failed to search group: Gainsight answered 200 without a data.records array"
             )
-        return len(records) > 0
+        return records
+
+    async def company_exists(self, config: GainsightConfig, name: Any) -> bool:
+        """The original's search: one name, operator EQ."""
+        return len(await self.search(config, search_body(name))) > 0
+
+    async def save_records(
+        self, config: GainsightConfig, records: list[dict[str, Any]], *, exists: bool
+    ) -> list[Any]:
+        """Update (PUT ?keys=Name) existing companies or create new ones in one call.
+
+        One entry per record sent: its Gsid (`data.records[i]`), or the RetryableError to give it.
+        """
+        op, method = ("update", "PUT") if exists else ("create", "POST")
+        url = config.base_url() + COMPANY_PATH + ("?keys=Name" if exists else "")
+        answer = await self._checked_call(op, method, url, config, {"records": records})
+        answered = _records(answer.body)
+        if len(records) > 1 and (not isinstance(answered, list) or len(answered) != len(records)):
+            count = len(answered) if isinstance(answered, list) else 0
+            text = f"failed to {op} group: the answer has {count} data.records for {len(records)} sent"
+            return [RetryableError(_failure_text(text, answer))] * len(records)
+        results: list[Any] = []
+        for index in range(len(records)):
+            record = answered[index] if isinstance(answered, list) and index < len(answered) else None
+            gsid = usable_gsid(record)
+            if gsid is None:
+                # Decided divergence: the original would link the person to `{}`; retry instead.
+                text = f"failed to {op} group: the answer has no data.records[{index}].Gsid"
+                results.append(RetryableError(_failure_text(text, answer)))
+            else:
+                results.append(gsid)
+        return results
 
     async def save_company(self, config: GainsightConfig, company: dict[str, Any], *, exists: bool) -> Any:
         """Update (PUT ?keys=Name) an existing company or create it; returns its Gsid."""
-        op, method = ("update", "PUT") if exists else ("create", "POST")
-        url = config.base_url() + COMPANY_PATH + ("?keys=Name" if exists else "")
-        answer = await self._checked_call(op, method, url, config, {"records": [company]})
-        gsid = _gsid(answer.body)
-        if gsid is None:
-            # Decided divergence: the original would link the person to `{}`; retry instead.
-            raise RetryableError(
-                _failure_text(f"failed to {op} group: the answer has no data.records[0].Gsid", answer)
-            )
-        return gsid
+        [result] = await self.save_records(config, [company], exists=exists)
+        if isinstance(result, TransformError):
+            raise result
+        return result

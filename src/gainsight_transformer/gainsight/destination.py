@@ -1,19 +1,21 @@
-"""The Gainsight destination: dispatch by message type, group events run concurrently."""
+"""The Gainsight destination: dispatch by message type; a request's group events resolved together."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from ..jsvalues import is_truthy
 from ..rudder.destination import DeliveryRequest, TransformContext
 from ..rudder.errors import InstrumentationError, TransformationFault, TransformError
 from ..rudder.events import Event, json_type_name
-from .company_api import COMPANY_PATH, QUERY_PATH, CompanyApi
+from ..settings import Settings
+from .company_api import COMPANY_PATH, QUERY_PATH
+from .company_jobs import GroupJob
+from .company_resolver import CompanyResolver
 from .config import GainsightConfig, config_for
-from .group import group
+from .group import check_group, group_output
 from .identify import identify
 from .people import PEOPLE_PATH
 from .track import EVENTS_PATH, track
@@ -48,16 +50,20 @@ class GainsightDestination:
     definition_name = "GAINSIGHT"
     delivery_paths = frozenset({PEOPLE_PATH, EVENTS_PATH, QUERY_PATH, COMPANY_PATH})
 
+    def __init__(self, settings: Settings | None = None) -> None:
+        # Process-wide: the company cache, single-flight locks and 429 fast-fail live across requests.
+        self.companies = CompanyResolver.from_settings(settings or Settings())
+
     async def transform(self, events: list[Event], ctx: TransformContext) -> list[Outcome]:
-        api = CompanyApi(ctx.http, ctx.egress)
         outcomes: list[Outcome | None] = [None] * len(events)
-        pending: list[tuple[int, Awaitable[DeliveryRequest]]] = []
+        pending: list[GroupJob] = []
         for index, event in enumerate(events):
             try:
                 config = config_for(event.config_key, event.config)
                 kind = message_type(event.message)
                 if kind == "group":
-                    pending.append((index, group(event.message, config, api)))
+                    name, email = check_group(event.message, config)
+                    pending.append(GroupJob(index, event.message, config, name, email))
                     continue
                 handler = SYNC_HANDLERS.get(kind)
                 if handler is None:
@@ -68,10 +74,12 @@ class GainsightDestination:
             except Exception as exc:
                 outcomes[index] = _unexpected(exc)
         if pending:
-            results = await asyncio.gather(*(call for _, call in pending), return_exceptions=True)
-            for (index, _), result in zip(pending, results, strict=True):
-                if isinstance(result, TransformError) or not isinstance(result, BaseException):
-                    outcomes[index] = result
+            await self.companies.resolve(self.companies.api(ctx.http, ctx.egress), pending)
+            for job in pending:
+                if job.error is not None:
+                    outcomes[job.index] = job.error
+                elif job.gsid is None:
+                    outcomes[job.index] = _unexpected(RuntimeError("group event left unresolved"))
                 else:
-                    outcomes[index] = _unexpected(result)
+                    outcomes[job.index] = group_output(job.config, job.email, job.gsid)
         return outcomes  # type: ignore[return-value]

@@ -38,9 +38,20 @@ def check_group(message: dict[str, Any], config: GainsightConfig) -> tuple[Any, 
     return name, email
 
 
-async def group(message: dict[str, Any], config: GainsightConfig, api: CompanyApi) -> DeliveryRequest:
-    name, email = check_group(message, config)
+def group_output(config: GainsightConfig, email: Any, gsid: Any) -> DeliveryRequest:
+    return person_upsert(config, {"Email": email, "companies": [{"Company_ID": gsid}]})
+
+
+async def resolve_company(
+    message: dict[str, Any], config: GainsightConfig, api: CompanyApi, name: Any
+) -> Any:
+    """The original's calls for one event: search, then create or update; returns the Gsid."""
     exists = await api.company_exists(config, name)  # CONTRACT §3.4: search (4) before payload (5)
     company = company_payload(message, config)
-    gsid = await api.save_company(config, company, exists=exists)
-    return person_upsert(config, {"Email": email, "companies": [{"Company_ID": gsid}]})
+    return await api.save_company(config, company, exists=exists)
+
+
+async def group(message: dict[str, Any], config: GainsightConfig, api: CompanyApi) -> DeliveryRequest:
+    """One group event on its own (a request's group events are resolved together instead)."""
+    name, email = check_group(message, config)
+    return group_output(config, email, await resolve_company(message, config, api, name))
