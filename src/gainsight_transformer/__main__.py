@@ -15,6 +15,7 @@ def main() -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
+        workers=settings.workers,
         access_log=False,
     )
 

@@ -14,6 +14,9 @@ class Settings(BaseSettings):
     host: str = Field("0.0.0.0", description="Address uvicorn binds to.")
     port: int = Field(9090, ge=1, le=65535, description="Port uvicorn listens on.")
     log_level: str = Field("info", description="uvicorn / application log level.")
+    workers: int = Field(
+        1, ge=1, description="uvicorn worker processes; prefer 1 per container and scale out."
+    )
     max_body_bytes: int = Field(
         200 * 1024 * 1024,
         ge=1024,
