@@ -1,0 +1,115 @@
+"""Smoke test of the benchmark harness: `bench/run.py --quick` runs and reports sane figures.
+
+It checks that the harness works (numbers present, every response 200, zero non-2xx, the simulator's
+call log read for group), never how fast the service is: no timed assertions. The built-in load
+generator is forced so CI needs no wrk. About 15 s.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BENCH = REPO / "bench"
+sys.path.insert(0, str(BENCH))
+
+import gen_payloads  # noqa: E402
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the runner reads /proc")
+
+SCENARIOS = ("a", "c", "d")
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("bench") / "report.json"
+    command = [
+        sys.executable, str(BENCH / "run.py"), "--quick", "--scenarios", ",".join(SCENARIOS),
+        "--loadgen", "builtin", "--bodies", "generated", "--warmup", "0.3", "--floor-seconds", "0.2",
+        "--json", str(out),
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, f"run.py failed ({done.returncode}):\n{done.stdout}\n{done.stderr[-4000:]}"
+    result = json.loads(out.read_text())
+    result["stdout"] = done.stdout
+    return result
+
+
+@pytest.mark.parametrize("letter", SCENARIOS)
+def test_every_request_and_event_answered_200(report: dict[str, Any], letter: str) -> None:
+    scenario = report["scenarios"][letter]
+    events = scenario["events_per_request"]
+    assert events == gen_payloads.SCENARIOS[letter]["events"]
+    assert scenario["probe"] == {**scenario["probe"], "status": 200, "event_statuses": {"200": events}}
+    assert len(scenario["runs"]) == 1
+    run = scenario["runs"][0]
+    assert run["requests"] > 0
+    assert run["status_counts"] == {"200": run["requests"]}
+    assert run["non_2xx"] == 0 and run["socket_errors"] == 0
+    assert scenario["all_2xx"] is True
+
+
+@pytest.mark.parametrize("letter", SCENARIOS)
+def test_figures_are_present_and_consistent(report: dict[str, Any], letter: str) -> None:
+    scenario = report["scenarios"][letter]
+    run = scenario["runs"][0]
+    assert run["req_s"] > 0
+    assert run["events_s"] == pytest.approx(run["req_s"] * scenario["events_per_request"])
+    assert 0 < run["p50_ms"] <= run["p99_ms"] <= run["max_ms"]
+    assert run["cpu_pct"] > 0
+    assert 0 < scenario["rss_rest_mib"] <= scenario["rss_peak_mib"]
+    assert scenario["floor"]["events_s"] > 0 and scenario["floor_ratio"] > 0
+    summary = scenario["summary"]["events_s"]
+    assert summary["min"] == summary["median"] == summary["max"] == run["events_s"]
+
+
+def test_group_counts_company_calls_against_the_simulator(report: dict[str, Any]) -> None:
+    run = report["scenarios"]["d"]["runs"][0]
+    assert run["company_calls"] > 0
+    assert run["company_calls_per_event"] > 0
+    assert run["max_outbound_connections"] >= 1
+    statuses = Counter(run["company_call_statuses"])
+    assert all(int(status) < 429 for status in statuses), statuses  # no throttling, no server errors
+
+
+def test_markdown_table_lists_each_scenario(report: dict[str, Any]) -> None:
+    table = report["stdout"]
+    assert "| scenario | events/s min / med / max |" in table
+    for letter in SCENARIOS:
+        assert f"| {letter}: " in table
+    assert "Company API calls per group event" in table
+    assert report["meta"]["loadgen"].startswith("built-in")
+
+
+def test_generator_is_seeded_and_realistic(tmp_path: Path) -> None:
+    first = gen_payloads.build_bodies(seed=7)
+    assert gen_payloads.dump(first) == gen_payloads.dump(gen_payloads.build_bodies(seed=7))
+    assert gen_payloads.dump(first) != gen_payloads.dump(gen_payloads.build_bodies(seed=8))
+    assert first["c"]["input"] == first["b"]
+    assert [e["message"]["type"] for e in first["b"][:4]] == ["identify", "track", "identify", "track"]
+    assert len(first["e"]["input"]) == 500
+    names = {e["message"]["traits"]["name"] for e in first["d"]}
+    assert len(first["d"]) == 20 and len(names) == 5
+    config = first["a"][0]["destination"]["Config"]
+    for key in ("personMap", "companyMap", "eventNameMap", "eventVersionMap"):
+        assert config[key]
+    message_sizes = [len(gen_payloads.dump(e["message"])) for e in first["b"]]
+    event_sizes = [len(gen_payloads.dump(e)) for e in first["b"]]
+    assert 1_400 < sum(message_sizes) / 100 < 2_200
+    assert 2_600 < sum(event_sizes) / 100 < 4_000
+    assert all(e["message"]["context"]["externalId"] for e in first["b"])
+
+
+def test_reference_bodies_are_present() -> None:
+    for letter in "abcd":
+        body = json.loads((BENCH / "reference" / gen_payloads.SCENARIOS[letter]["file"]).read_bytes())
+        events = body["input"] if isinstance(body, dict) else body
+        assert len(events) == gen_payloads.SCENARIOS[letter]["events"]
+    assert "WRKJSON" in (BENCH / "reference" / "post.lua").read_text()
