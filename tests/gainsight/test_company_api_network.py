@@ -11,7 +11,7 @@ import json
 import re
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,7 +23,6 @@ from gainsight_transformer.app import create_app
 from gainsight_transformer.settings import Settings
 from support.gainsight_stub import (
     GainsightStub,
-    RawServer,
     Reply,
     Script,
     closed_port,
@@ -504,18 +503,6 @@ def assert_transport_failure(
     }
 
 
-@pytest.fixture
-def raw_server() -> Iterator[Callable[[Callable[[socket.socket], None]], RawServer]]:
-    servers: list[RawServer] = []
-
-    def start(on_accept: Callable[[socket.socket], None]) -> RawServer:
-        server = RawServer(on_accept)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.close()
 
 
 def test_connection_refused(client):

@@ -25,7 +25,7 @@ from fastapi.testclient import TestClient
 from gainsight_transformer.app import create_app
 from gainsight_transformer.rudder.egress import GuardedBackend
 from gainsight_transformer.settings import Settings
-from support.gainsight_stub import GainsightStub, RawServer, Reply, closed_port, reset, server_context
+from support.gainsight_stub import GainsightStub, Reply, closed_port, reset, server_context
 
 from .helpers import TRACK_CONFIG
 
@@ -154,18 +154,6 @@ def gainsight(ca: trustme.CA) -> Iterator[GainsightStub]:
     stub.stop()
 
 
-@pytest.fixture
-def raw_server() -> Iterator[Callable[[Callable[[socket.socket], None]], RawServer]]:
-    servers: list[RawServer] = []
-
-    def start(on_accept: Callable[[socket.socket], None]) -> RawServer:
-        server = RawServer(on_accept)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.close()
 
 
 AppFactory = Callable[..., TestClient]
