@@ -114,9 +114,7 @@ JS_WHITESPACE = [
 ]
 
 
-@pytest.mark.parametrize(
-    "ws", JS_WHITESPACE, ids=[f"U+{ord(c):04X}" for c in JS_WHITESPACE]
-)
+@pytest.mark.parametrize("ws", JS_WHITESPACE, ids=[f"U+{ord(c):04X}" for c in JS_WHITESPACE])
 def test_trim_removes_every_js_whitespace_char_from_both_ends(ws):
     assert js_trim(ws + ws + "a" + ws + "b" + ws) == "a" + ws + "b"
 
@@ -464,9 +462,7 @@ def test_json_text_formats_numbers_like_js_and_non_finite_as_null(value, expecte
         ("a/b", '"a/b"'),
     ],
 )
-def test_json_text_escapes_control_chars_with_short_forms_or_lowercase_hex(
-    value, expected
-):
+def test_json_text_escapes_control_chars_with_short_forms_or_lowercase_hex(value, expected):
     assert json_text(value) == expected
 
 

@@ -7,7 +7,8 @@ from typing import Any
 from .jsvalues import MISSING, is_array_index
 
 
-def _own(node: Any, key: str) -> Any:
+def own(node: Any, key: str) -> Any:
+    """The value of an object key or an array index, MISSING when there is none."""
     if type(node) is dict:
         return node.get(key, MISSING)
     if is_array_index(key) and int(key) < len(node):
@@ -43,7 +44,7 @@ class Path:
             if kind is dict:
                 child = node.get(parts[index], MISSING)
             elif kind is list:
-                child = _own(node, parts[index])
+                child = own(node, parts[index])
             else:
                 return MISSING
             index += 1
@@ -51,7 +52,7 @@ class Path:
                 prop = parts[index - 1]
                 while child is MISSING and index < count:
                     prop = prop + "." + parts[index]
-                    child = _own(node, prop)
+                    child = own(node, prop)
                     index += 1
                 if child is MISSING:
                     return MISSING
@@ -84,25 +85,33 @@ class MessageReader:
     (which `get` could join across the prefix); otherwise every lookup takes the full walk.
     """
 
-    __slots__ = ("message", "_plain", "_prefixes")
+    __slots__ = ("message", "plain", "_prefixes")
 
     def __init__(self, message: dict[str, Any]) -> None:
         self.message = message
         context = message.get("context")
-        self._plain = not any("." in key for key in message) and not (
+        self.plain = not any("." in key for key in message) and not (
             type(context) is dict and any("." in key for key in context)
         )
+        """Whether `holder(path.prefix)` then the leaf finds what `path.get` would."""
         self._prefixes: dict[str, Any] = {}
 
-    def get(self, path: Path) -> Any:
-        prefix = path.prefix
-        if prefix is None or not self._plain:
-            return path.get(self.message)
+    def holder(self, prefix: Path | None) -> Any:
+        """The node a prefix leads to (the message itself for None); only for a plain reader."""
+        if prefix is None:
+            return self.message
         holder = self._prefixes.get(prefix.text, _UNSET)
         if holder is _UNSET:
             holder = self._prefixes[prefix.text] = prefix.get(self.message)
+        return holder
+
+    def get(self, path: Path) -> Any:
+        prefix = path.prefix
+        if prefix is None or not self.plain:
+            return path.get(self.message)
+        holder = self.holder(prefix)
         if type(holder) is dict:
             return holder.get(path.leaf, MISSING)
         if type(holder) is list:
-            return _own(holder, path.leaf)
+            return own(holder, path.leaf)
         return MISSING

@@ -70,7 +70,11 @@ def _neutral(body: Any) -> Any:
 
 @pytest.mark.parametrize("case", CASES)
 def test_case_matches_the_original(client, case: dict[str, Any]) -> None:
-    path = "/routerTransform" if case["feature"] == "router" else f"/{case['version']}/destinations/{case['name']}"
+    path = (
+        "/routerTransform"
+        if case["feature"] == "router"
+        else f"/{case['version']}/destinations/{case['name']}"
+    )
     with respx.mock(assert_all_mocked=True, assert_all_called=False) as mock:
         mock.route().mock(side_effect=serve_network)
         response = client.post(path, json=case["input"]["request"]["body"])

@@ -15,6 +15,8 @@ PROCESSOR_PATH = "/v0/destinations/gainsight"
 ROUTER_PATH = "/routerTransform"
 METADATA = {"jobId": 7, "destinationId": "dest-1", "workspaceId": "ws-1", "sourceId": "src-1"}
 PERSON_HEADERS = {"Accesskey": ACCESS_KEY, "Content-Type": "application/json"}
+
+
 class _Drop:
     def __repr__(self) -> str:
         return "DROP"
@@ -86,7 +88,9 @@ def track_message(event: Any = "Ticket Resolved", properties: Any = DROP, **extr
     return message
 
 
-def post_processor(client, elements: list[dict[str, Any]], path: str = PROCESSOR_PATH) -> list[dict[str, Any]]:
+def post_processor(
+    client, elements: list[dict[str, Any]], path: str = PROCESSOR_PATH
+) -> list[dict[str, Any]]:
     response = client.post(path, json=elements)
     assert response.status_code == 200, response.text
     assert response.headers["apiversion"] == "2"

@@ -61,7 +61,9 @@ def gainsight(ca: trustme.CA) -> Iterator[GainsightStub]:
 def client(ca_file: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     """The real app; its pooled client trusts our CA (httpx reads SSL_CERT_FILE at creation)."""
     monkeypatch.setenv("SSL_CERT_FILE", ca_file)
-    settings = Settings(gainsight_connect_timeout=5.0, gainsight_read_timeout=5.0, gainsight_host_allowlist=LOOPBACK)
+    settings = Settings(
+        gainsight_connect_timeout=5.0, gainsight_read_timeout=5.0, gainsight_host_allowlist=LOOPBACK
+    )
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
@@ -69,7 +71,9 @@ def client(ca_file: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient
 @pytest.fixture
 def quick_client(ca_file: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     monkeypatch.setenv("SSL_CERT_FILE", ca_file)
-    settings = Settings(gainsight_connect_timeout=0.5, gainsight_read_timeout=0.5, gainsight_host_allowlist=LOOPBACK)
+    settings = Settings(
+        gainsight_connect_timeout=0.5, gainsight_read_timeout=0.5, gainsight_host_allowlist=LOOPBACK
+    )
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
@@ -79,9 +83,7 @@ def quick_client(ca_file: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Test
 # --------------------------------------------------------------------------------------------
 
 
-def group_event(
-    domain: str, job_id: int = 1, name: Any = "Acme", **config: Any
-) -> dict[str, Any]:
+def group_event(domain: str, job_id: int = 1, name: Any = "Acme", **config: Any) -> dict[str, Any]:
     message = json.loads(json.dumps(GROUP))
     message["traits"]["name"] = name
     return {
@@ -94,9 +96,7 @@ def group_event(
     }
 
 
-def run_group(
-    client: TestClient, domain: str, route: str = "processor"
-) -> dict[str, Any]:
+def run_group(client: TestClient, domain: str, route: str = "processor") -> dict[str, Any]:
     event = group_event(domain)
     if route == "processor":
         response = client.post(PROCESSOR, json=[event])
@@ -130,9 +130,7 @@ def split_envelope(error: str) -> tuple[dict[str, Any], dict[str, str] | None]:
     return parsed, headers
 
 
-def assert_exact_envelope_text(
-    error: str, message: str, response: Any, status: int
-) -> None:
+def assert_exact_envelope_text(error: str, message: str, response: Any, status: int) -> None:
     """The error text is the compact JSON of the envelope, key order and headers included."""
     _, headers = split_envelope(error)
     destination_response: dict[str, Any] = {"response": response, "status": status}
@@ -166,9 +164,7 @@ def search_then(search: Reply, save: Reply | None = None) -> Script:
 
 EMPTY_SEARCH = Reply(200, {"result": True, "data": {"records": []}})
 FOUND_SEARCH = Reply(200, {"result": True, "data": {"records": [{"Name": "Acme"}]}})
-SAVED = Reply(
-    200, {"result": True, "data": {"records": [{"Gsid": "gsid-123", "Name": "Acme"}]}}
-)
+SAVED = Reply(200, {"result": True, "data": {"records": [{"Gsid": "gsid-123", "Name": "Acme"}]}})
 
 
 # --------------------------------------------------------------------------------------------
@@ -194,9 +190,7 @@ def test_no_company_found_creates_it_and_links_the_person(client, gainsight, rou
     assert search.body == {
         "select": ["Name"],
         "where": {
-            "conditions": [
-                {"name": "Name", "alias": "A", "value": ["Acme"], "operator": "EQ"}
-            ],
+            "conditions": [{"name": "Name", "alias": "A", "value": ["Acme"], "operator": "EQ"}],
             "expression": "A",
         },
     }
@@ -205,9 +199,7 @@ def test_no_company_found_creates_it_and_links_the_person(client, gainsight, rou
     assert search.headers.get("User-Agent") != "RudderLabs"
     [create] = gainsight.requests_to(COMPANY)
     assert (create.method, create.path) == ("POST", COMPANY)
-    assert create.body == {
-        "records": [{"Name": "Acme", "Employees": 12, "Industry": '{"a":1}'}]
-    }
+    assert create.body == {"records": [{"Name": "Acme", "Employees": 12, "Industry": '{"a":1}'}]}
 
 
 def test_existing_company_is_updated_with_keys_name(client, gainsight):
@@ -216,9 +208,7 @@ def test_existing_company_is_updated_with_keys_name(client, gainsight):
     assert answer["statusCode"] == 200
     [update] = gainsight.requests_to(COMPANY)
     assert (update.method, update.path) == ("PUT", f"{COMPANY}?keys=Name")
-    assert update.body == {
-        "records": [{"Name": "Acme", "Employees": 12, "Industry": '{"a":1}'}]
-    }
+    assert update.body == {"records": [{"Name": "Acme", "Employees": 12, "Industry": '{"a":1}'}]}
 
 
 def test_redirects_are_followed(client, gainsight):
@@ -252,9 +242,7 @@ NON_2XX = [
     pytest.param(500, {"error": "boom"}, "retryable", id="500 retryable"),
     pytest.param(503, "Service Unavailable", "retryable", id="503 text retryable"),
     pytest.param(599, "", "retryable", id="599 empty retryable"),
-    pytest.param(
-        400, {"errorCode": "GU_1000", "errorDesc": "bad"}, "aborted", id="400 aborted"
-    ),
+    pytest.param(400, {"errorCode": "GU_1000", "errorDesc": "bad"}, "aborted", id="400 aborted"),
     pytest.param(401, {"errorDesc": "unauthorised"}, "aborted", id="401 aborted"),
     pytest.param(404, "Not Found", "aborted", id="404 aborted"),
     pytest.param(302, "", "aborted", id="302 without Location is not followed"),
@@ -268,9 +256,7 @@ def _json_text(body: Any) -> str:
 
 
 @pytest.mark.parametrize(("status", "body", "error_type"), NON_2XX)
-def test_search_answered_non_2xx_is_e1_with_that_status(
-    client, gainsight, status, body, error_type
-):
+def test_search_answered_non_2xx_is_e1_with_that_status(client, gainsight, status, body, error_type):
     gainsight.script = search_then(Reply(status, body))
     answer = run_group(client, gainsight.domain)
     assert answer["statusCode"] == status
@@ -280,16 +266,12 @@ def test_search_answered_non_2xx_is_e1_with_that_status(
         "message": f"failed to search group {_json_text(body)}",
         "destinationResponse": {"response": body, "status": status},
     }
-    assert_exact_envelope_text(
-        answer["error"], f"failed to search group {_json_text(body)}", body, status
-    )
+    assert_exact_envelope_text(answer["error"], f"failed to search group {_json_text(body)}", body, status)
     assert_lower_case_headers(answer["error"])
     assert gainsight.requests_to(COMPANY) == []
 
 
-def test_rate_limit_text_matches_the_originals_fixture_apart_from_headers(
-    client, gainsight
-):
+def test_rate_limit_text_matches_the_originals_fixture_apart_from_headers(client, gainsight):
     gainsight.script = search_then(Reply(429, RATE_LIMITED))
     answer = run_group(client, gainsight.domain)
     parsed, headers = split_envelope(answer["error"])
@@ -318,9 +300,7 @@ def test_create_and_update_non_2xx_are_e1_naming_the_operation(
     answer = run_group(client, gainsight.domain)
     assert answer["statusCode"] == status
     assert answer["statTags"] == network_tags(error_type)
-    assert_exact_envelope_text(
-        answer["error"], f"failed to {op} group {_json_text(body)}", body, status
-    )
+    assert_exact_envelope_text(answer["error"], f"failed to {op} group {_json_text(body)}", body, status)
 
 
 def test_router_network_errors_carry_router_context_tags(client, gainsight):
@@ -336,9 +316,7 @@ def test_router_network_errors_carry_router_context_tags(client, gainsight):
 # --------------------------------------------------------------------------------------------
 
 E2_ANSWERS = [
-    pytest.param(
-        201, {"data": {"records": []}}, {"data": {"records": []}}, id="201 with body"
-    ),
+    pytest.param(201, {"data": {"records": []}}, {"data": {"records": []}}, id="201 with body"),
     pytest.param(204, None, "", id="204 no content"),
     pytest.param(200, None, "", id="empty 200"),
     pytest.param(202, "accepted", "accepted", id="202 text"),
@@ -354,19 +332,13 @@ E2_ANSWERS = [
         (FOUND_SEARCH, "reply", "update"),
     ],
 )
-def test_unusable_2xx_is_e2_retryable_500(
-    client, gainsight, status, body, response, search, save, op
-):
+def test_unusable_2xx_is_e2_retryable_500(client, gainsight, status, body, response, search, save, op):
     reply = Reply(status, body)
-    gainsight.script = (
-        search_then(reply) if search is None else search_then(search, reply)
-    )
+    gainsight.script = search_then(reply) if search is None else search_then(search, reply)
     answer = run_group(client, gainsight.domain)
     assert answer["statusCode"] == 500
     assert answer["statTags"] == network_tags("retryable")
-    assert_exact_envelope_text(
-        answer["error"], f"failed to {op} group", response, status
-    )
+    assert_exact_envelope_text(answer["error"], f"failed to {op} group", response, status)
     assert_lower_case_headers(answer["error"])
 
 
@@ -398,9 +370,7 @@ def test_search_400_gsobj_1011_counts_as_no_company_and_creates_it(client, gains
         pytest.param(400, {"error": {"errorCode": "GSOBJ_1011"}}, id="nested code"),
     ],
 )
-def test_only_a_400_with_top_level_gsobj_1011_is_no_data(
-    client, gainsight, status, body
-):
+def test_only_a_400_with_top_level_gsobj_1011_is_no_data(client, gainsight, status, body):
     gainsight.script = search_then(Reply(status, body), SAVED)
     answer = run_group(client, gainsight.domain)
     assert answer["statusCode"] == status
@@ -413,9 +383,7 @@ def test_gsobj_1011_on_create_is_not_treated_as_success(client, gainsight):
     gainsight.script = search_then(EMPTY_SEARCH, Reply(400, body))
     answer = run_group(client, gainsight.domain)
     assert answer["statusCode"] == 400
-    assert_exact_envelope_text(
-        answer["error"], f"failed to create group {_json_text(body)}", body, 400
-    )
+    assert_exact_envelope_text(answer["error"], f"failed to create group {_json_text(body)}", body, 400)
 
 
 @pytest.mark.parametrize(
@@ -431,12 +399,8 @@ def test_gsobj_1011_on_create_is_not_treated_as_success(client, gainsight):
         pytest.param("OK", id="text body"),
     ],
 )
-@pytest.mark.parametrize(
-    ("search", "op"), [(EMPTY_SEARCH, "create"), (FOUND_SEARCH, "update")]
-)
-def test_200_save_without_a_usable_gsid_is_a_retryable_500_naming_gsid(
-    client, gainsight, body, search, op
-):
+@pytest.mark.parametrize(("search", "op"), [(EMPTY_SEARCH, "create"), (FOUND_SEARCH, "update")])
+def test_200_save_without_a_usable_gsid_is_a_retryable_500_naming_gsid(client, gainsight, body, search, op):
     gainsight.script = search_then(search, Reply(200, body))
     answer = run_group(client, gainsight.domain)
     assert answer["statusCode"] == 500
@@ -449,9 +413,7 @@ def test_200_save_without_a_usable_gsid_is_a_retryable_500_naming_gsid(
 
 @pytest.mark.parametrize("gsid", [12345, "0"], ids=["numeric", "string zero"])
 def test_usable_gsid_values_are_linked_as_given(client, gainsight, gsid):
-    gainsight.script = search_then(
-        EMPTY_SEARCH, Reply(200, {"data": {"records": [{"Gsid": gsid}]}})
-    )
+    gainsight.script = search_then(EMPTY_SEARCH, Reply(200, {"data": {"records": [{"Gsid": gsid}]}}))
     answer = run_group(client, gainsight.domain)
     assert answer["output"]["body"]["JSON"]["companies"] == [{"Company_ID": gsid}]
 
@@ -466,17 +428,12 @@ def test_usable_gsid_values_are_linked_as_given(client, gainsight, gsid):
         pytest.param("fine", id="text body"),
     ],
 )
-def test_200_search_without_a_records_array_is_a_transformation_500(
-    client, gainsight, body
-):
+def test_200_search_without_a_records_array_is_a_transformation_500(client, gainsight, body):
     gainsight.script = search_then(Reply(200, body), SAVED)
     answer = run_group(client, gainsight.domain)
     assert answer["statusCode"] == 500
     assert answer["statTags"] == {"errorCategory": "transformation"}
-    assert (
-        answer["error"]
-        == "failed to search group: Gainsight answered 200 without a data.records array"
-    )
+    assert answer["error"] == "failed to search group: Gainsight answered 200 without a data.records array"
     assert gainsight.requests_to(COMPANY) == []
 
 
@@ -503,13 +460,9 @@ def assert_transport_failure(
     }
 
 
-
-
 def test_connection_refused(client):
     answer = run_group(client, f"127.0.0.1:{closed_port()}")
-    assert_transport_failure(
-        answer, 500, "[ECONNREFUSED] :: Connection refused", "retryable"
-    )
+    assert_transport_failure(answer, 500, "[ECONNREFUSED] :: Connection refused", "retryable")
 
 
 @pytest.mark.parametrize(
@@ -517,50 +470,32 @@ def test_connection_refused(client):
     [
         pytest.param(reset, id="RST on accept"),
         pytest.param(lambda conn: conn.close(), id="FIN on accept"),
-        pytest.param(
-            lambda conn: (conn.recv(1024), reset(conn)), id="RST after the TLS hello"
-        ),
-        pytest.param(
-            lambda conn: (conn.recv(1024), conn.close()), id="FIN after the TLS hello"
-        ),
+        pytest.param(lambda conn: (conn.recv(1024), reset(conn)), id="RST after the TLS hello"),
+        pytest.param(lambda conn: (conn.recv(1024), conn.close()), id="FIN after the TLS hello"),
     ],
 )
 def test_peer_dropping_the_connection_is_econnreset(client, raw_server, behaviour):
     server = raw_server(behaviour)
     answer = run_group(client, f"127.0.0.1:{server.port}")
-    assert_transport_failure(
-        answer, 500, "[ECONNRESET] :: Connection reset by peer", "retryable"
-    )
+    assert_transport_failure(answer, 500, "[ECONNRESET] :: Connection reset by peer", "retryable")
 
 
-def test_connection_closed_after_the_request_without_an_answer_is_econnreset(
-    client, gainsight
-):
+def test_connection_closed_after_the_request_without_an_answer_is_econnreset(client, gainsight):
     gainsight.script = search_then(Reply(0, close=True))
     answer = run_group(client, gainsight.domain)
-    assert_transport_failure(
-        answer, 500, "[ECONNRESET] :: Connection reset by peer", "retryable"
-    )
+    assert_transport_failure(answer, 500, "[ECONNRESET] :: Connection reset by peer", "retryable")
 
 
-def test_server_that_never_completes_the_handshake_times_out_as_econnaborted(
-    quick_client, raw_server
-):
+def test_server_that_never_completes_the_handshake_times_out_as_econnaborted(quick_client, raw_server):
     server = raw_server(lambda conn: conn.recv(1024))  # read the hello, say nothing
     answer = run_group(quick_client, f"127.0.0.1:{server.port}")
-    assert_transport_failure(
-        answer, 500, "[ECONNABORTED] :: Connection aborted", "retryable"
-    )
+    assert_transport_failure(answer, 500, "[ECONNABORTED] :: Connection aborted", "retryable")
 
 
-def test_server_that_never_answers_the_request_times_out_as_econnaborted(
-    quick_client, gainsight
-):
+def test_server_that_never_answers_the_request_times_out_as_econnaborted(quick_client, gainsight):
     gainsight.script = search_then(Reply(0, hang=True))
     answer = run_group(quick_client, gainsight.domain)
-    assert_transport_failure(
-        answer, 500, "[ECONNABORTED] :: Connection aborted", "retryable"
-    )
+    assert_transport_failure(answer, 500, "[ECONNABORTED] :: Connection aborted", "retryable")
     assert len(gainsight.requests_to(QUERY)) == 1
 
 
@@ -569,9 +504,7 @@ def test_dns_failure_is_enotfound(client):
         socket.getaddrinfo("nonexistent.invalid", 443)
     except socket.gaierror as exc:
         if exc.errno != socket.EAI_NONAME:
-            pytest.skip(
-                f"this machine's resolver answers {exc!r}, not 'name not known'"
-            )
+            pytest.skip(f"this machine's resolver answers {exc!r}, not 'name not known'")
     else:
         pytest.skip("this machine's resolver resolves nonexistent.invalid")
     answer = run_group(client, "nonexistent.invalid")
@@ -608,9 +541,7 @@ def test_certificate_for_another_host_is_err_tls_cert_altname_invalid(client, ca
     assert wrong_name.seen == []
 
 
-def test_plain_http_server_on_the_https_port_is_a_400_protocol_error(
-    client, raw_server
-):
+def test_plain_http_server_on_the_https_port_is_a_400_protocol_error(client, raw_server):
     def speak_http(conn: socket.socket) -> None:
         conn.recv(1024)
         conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
@@ -630,9 +561,7 @@ def test_too_many_redirects_is_a_400_code_text(client, gainsight):
     assert len(gainsight.seen) == 6  # the first call and 5 followed redirects
 
 
-def test_transport_failure_of_one_group_leaves_the_other_events_intact(
-    client, gainsight
-):
+def test_transport_failure_of_one_group_leaves_the_other_events_intact(client, gainsight):
     gainsight.script = search_then(EMPTY_SEARCH, SAVED)
     events = [
         group_event(gainsight.domain, 1),
@@ -648,9 +577,7 @@ def test_transport_failure_of_one_group_leaves_the_other_events_intact(
     ]
     answers = client.post(PROCESSOR, json=events).json()
     assert [a["statusCode"] for a in answers] == [200, 500, 200]
-    assert answers[0]["output"]["body"]["JSON"]["companies"] == [
-        {"Company_ID": "gsid-123"}
-    ]
+    assert answers[0]["output"]["body"]["JSON"]["companies"] == [{"Company_ID": "gsid-123"}]
 
 
 # --------------------------------------------------------------------------------------------
@@ -680,15 +607,10 @@ def test_group_events_of_different_tenants_in_one_batch_run_concurrently(client,
     if route == "processor":
         answers = client.post(PROCESSOR, json=events).json()
     else:
-        answers = client.post(
-            ROUTER, json={"input": events, "destType": "gainsight"}
-        ).json()["output"]
+        answers = client.post(ROUTER, json={"input": events, "destType": "gainsight"}).json()["output"]
     assert [a["statusCode"] for a in answers] == [200, 200], answers
     assert gainsight.max_in_flight == 2
-    searched = sorted(
-        s.body["where"]["conditions"][0]["value"][0]
-        for s in gainsight.requests_to(QUERY)
-    )
+    searched = sorted(s.body["where"]["conditions"][0]["value"][0] for s in gainsight.requests_to(QUERY))
     assert searched == ["Acme", "Globex"]
 
 
@@ -705,7 +627,9 @@ def test_allowlisted_host_with_a_port_out_of_range_is_a_400_invalid_url(client):
 @pytest.mark.parametrize(
     ("domain", "reason"),
     [
-        pytest.param("127.0.0.1:port", "the domain must be a host name with an optional port", id="port not a number"),
+        pytest.param(
+            "127.0.0.1:port", "the domain must be a host name with an optional port", id="port not a number"
+        ),
         pytest.param("", "the domain must be a host name with an optional port", id="empty domain"),
     ],
 )
@@ -717,12 +641,8 @@ def test_domain_that_is_not_a_host_is_refused_as_configuration(client, domain, r
     assert answer["error"] == f"refusing to connect to {domain}: {reason}"
 
 
-@pytest.mark.parametrize(
-    "access_key", ["ключ", "key\u2028"], ids=["cyrillic", "line separator"]
-)
-def test_access_key_http_cannot_carry_is_a_400_invalid_char(
-    client, gainsight, access_key
-):
+@pytest.mark.parametrize("access_key", ["ключ", "key\u2028"], ids=["cyrillic", "line separator"])
+def test_access_key_http_cannot_carry_is_a_400_invalid_char(client, gainsight, access_key):
     gainsight.script = search_then(EMPTY_SEARCH, SAVED)
     event = group_event(gainsight.domain)
     event["destination"]["Config"]["accessKey"] = access_key

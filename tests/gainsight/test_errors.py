@@ -106,7 +106,9 @@ CATALOGUE = [
 
 
 @pytest.mark.parametrize(("message", "cfg", "error", "status", "tags"), CATALOGUE)
-def test_processor_reports_each_catalogue_error_as_a_whole_failure_element(client, message, cfg, error, status, tags):
+def test_processor_reports_each_catalogue_error_as_a_whole_failure_element(
+    client, message, cfg, error, status, tags
+):
     with respx.mock(assert_all_mocked=True, assert_all_called=False) as mock:
         answers = post_processor(client, [element(message, config(**cfg))])
         assert mock.calls.call_count == 0  # every check happens before any Gainsight call
@@ -214,12 +216,16 @@ def test_router_reports_catalogue_errors_with_router_tags_and_echoed_destination
     response = client.post(ROUTER_PATH, json={"input": [item], "destType": "gainsight"})
     assert response.status_code == 200
     assert response.headers["apiversion"] == "2"
-    assert response.json() == {"output": [router_failure(sent, status, error, {**own_tags, **context_tags("router")})]}
+    assert response.json() == {
+        "output": [router_failure(sent, status, error, {**own_tags, **context_tags("router")})]
+    }
 
 
 def test_router_tags_take_ids_from_the_first_event_of_the_group(client):
     first = element(with_type("page"), metadata={**METADATA, "jobId": 1})
-    second = element(with_type("screen"), metadata={"jobId": 2, "destinationId": "other", "workspaceId": "w9"})
+    second = element(
+        with_type("screen"), metadata={"jobId": 2, "destinationId": "other", "workspaceId": "w9"}
+    )
     response = client.post(ROUTER_PATH, json={"input": [first, second], "destType": "gainsight"})
     tags = {"errorCategory": "dataValidation", "errorType": "instrumentation", **context_tags("router")}
     assert response.json() == {

@@ -101,7 +101,9 @@ async def run_group(message: dict[str, Any], **cfg: Any) -> DeliveryRequest:
 
 
 def person_put(email: Any = USER_EMAIL, gsid: Any = GSID) -> DeliveryRequest:
-    return DeliveryRequest("PUT", PEOPLE_URL, PERSON_HEADERS, {"Email": email, "companies": [{"Company_ID": gsid}]})
+    return DeliveryRequest(
+        "PUT", PEOPLE_URL, PERSON_HEADERS, {"Email": email, "companies": [{"Company_ID": gsid}]}
+    )
 
 
 async def company_for(gainsight: FakeGainsight, traits: dict[str, Any], **cfg: Any) -> dict[str, Any]:
@@ -339,7 +341,10 @@ async def test_group_searches_before_building_the_company_payload():
         mock.post(SEARCH_URL).respond(429, json=answer)
         with pytest.raises(NetworkError) as raised:
             await run_group(group_message({"name": "Acme"}), companyMap=[None])
-    assert (raised.value.status, raised.value.tags) == (429, {"errorCategory": "network", "errorType": "throttled"})
+    assert (raised.value.status, raised.value.tags) == (
+        429,
+        {"errorCategory": "network", "errorType": "throttled"},
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -370,7 +375,9 @@ async def test_group_searches_before_building_the_company_payload():
                      id="email-only-from-context-traits"),
     ],
 )  # fmt: skip
-async def test_group_checks_access_key_then_name_then_email_before_any_call(gainsight, cfg, message, error, text):
+async def test_group_checks_access_key_then_name_then_email_before_any_call(
+    gainsight, cfg, message, error, text
+):
     with pytest.raises(error) as raised:
         await run_group(message, **cfg)
     assert raised.value.message == text
@@ -410,7 +417,9 @@ async def test_group_creates_a_company_when_the_search_finds_no_records(gainsigh
 async def test_group_updates_by_name_when_the_search_finds_a_record(gainsight):
     gainsight.existing = [{"Name": "Acme"}]
     gainsight.gsid = "existing-gsid"
-    assert await run_group(group_message({"name": "Acme", "stage": "Live"})) == person_put(gsid="existing-gsid")
+    assert await run_group(group_message({"name": "Acme", "stage": "Live"})) == person_put(
+        gsid="existing-gsid"
+    )
     assert gainsight.calls() == [
         ("POST", SEARCH_URL, search_body("Acme")),
         ("PUT", UPDATE_URL, {"records": [{"Name": "Acme", "Stage": "Live"}]}),
@@ -461,7 +470,11 @@ def test_group_processor_answer_is_the_whole_person_put(client, gainsight):
     assert answer == success(rest_output("PUT", PEOPLE_URL, PERSON_HEADERS, body))
     assert gainsight.calls() == [
         ("POST", SEARCH_URL, search_body("Kramerica Industries")),
-        ("POST", COMPANY_URL, {"records": [{"Name": "Kramerica Industries", "Employees": 0, "Industry": "Sports"}]}),
+        (
+            "POST",
+            COMPANY_URL,
+            {"records": [{"Name": "Kramerica Industries", "Employees": 0, "Industry": "Sports"}]},
+        ),
     ]
 
 

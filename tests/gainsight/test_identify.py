@@ -432,11 +432,13 @@ def test_identify_two_rows_with_same_to_keep_the_later_visited_key(traits, expec
         pytest.param({"name": "Real", "Name": "Custom"}, {"Email": EMAIL, "Name": "Custom"}, id="Name"),
         pytest.param(
             {"linkedinUrl": "https://li", "LinkedinUrl": {"x": 1}},
-            {"Email": EMAIL, "LinkedinUrl": {"x": 1}, "Name": ""}, id="LinkedinUrl",
+            {"Email": EMAIL, "LinkedinUrl": {"x": 1}, "Name": ""},
+            id="LinkedinUrl",
         ),
         pytest.param(
             {"masterAvatarTypeCode": "5", "MasterAvatarTypeCode": "raw"},
-            {"Email": EMAIL, "MasterAvatarTypeCode": "raw", "Name": ""}, id="converted-field",
+            {"Email": EMAIL, "MasterAvatarTypeCode": "raw", "Name": ""},
+            id="converted-field",
         ),
     ],
 )
@@ -457,8 +459,10 @@ def test_identify_mapped_field_in_person_map_keeps_its_own_name():
         pytest.param({"name": "Real"}, "Name", {"Email": EMAIL, "Name": "Override"}, id="Name"),
         pytest.param({}, "Email", {"Email": "Override", "Name": ""}, id="Email"),
         pytest.param(
-            {"firstName": "Real"}, "FirstName",
-            {"Email": EMAIL, "FirstName": "Override", "Name": "Override"}, id="FirstName",
+            {"firstName": "Real"},
+            "FirstName",
+            {"Email": EMAIL, "FirstName": "Override", "Name": "Override"},
+            id="FirstName",
         ),
     ],
 )
@@ -583,7 +587,9 @@ NAME_CASES = [
     pytest.param({"firstName": False, "middleName": "M"}, "M", id="falsy-false-part-is-empty"),
     pytest.param({"firstName": "\u00a0F\u3000", "lastName": "\ufeff"}, "F", id="js-whitespace-trimmed"),
     pytest.param({"firstName": "F\x1c"}, "F\x1c", id="python-only-whitespace-kept"),
-    pytest.param({"firstName": "F", "middleName": [], "lastName": "L"}, "F  L", id="truthy-middle-with-empty-text"),
+    pytest.param(
+        {"firstName": "F", "middleName": [], "lastName": "L"}, "F  L", id="truthy-middle-with-empty-text"
+    ),
     pytest.param({"firstName": "  F ", "lastName": " L  "}, "F   L", id="inner-spaces-kept"),
 ]
 

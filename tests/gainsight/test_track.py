@@ -157,7 +157,9 @@ CID = "gainsightEventContractId"
         pytest.param({}, 77, "77", id="numeric-config-contract-as-text"),
     ],
 )  # fmt: skip
-def test_track_contract_id_header_comes_from_first_matching_external_id_or_config(context, config_contract, header):
+def test_track_contract_id_header_comes_from_first_matching_external_id_or_config(
+    context, config_contract, header
+):
     request = run(track_message(context=context), contractId=config_contract)
     assert request == events_post(contractId=header, Accesskey=ACCESS_KEY)
 
@@ -209,7 +211,9 @@ def test_track_processor_output_is_the_whole_events_post(client):
         properties={"ticketId": "t-1", "n": None, "nested": {"x": [1, None]}},
         context={"externalId": [{"type": CID, "id": "sample-contract-id"}]},
     )
-    cfg = config(contractId="externalId-shall-get-precedence", eventVersionMap=name_map(("Ticket Resolved", 1)))
+    cfg = config(
+        contractId="externalId-shall-get-precedence", eventVersionMap=name_map(("Ticket Resolved", 1))
+    )
     answer = process_one(client, message, cfg)
     wire_headers = headers(eventVersion="1", contractId="sample-contract-id", Accesskey=ACCESS_KEY)
     body = {"ticketId": "t-1", "n": None, "nested": {"x": [1, None]}}
@@ -245,7 +249,9 @@ def test_track_looks_up_the_event_by_its_text(event, source):
 @pytest.mark.parametrize("event", ["ev", "EV", " Ev", "Ev ", "Ev\u00a0"])
 def test_track_event_lookup_is_case_sensitive_and_untrimmed(event):
     cfg = {"eventNameMap": name_map(("Ev", "N")), "eventVersionMap": name_map(("Ev", "1"))}
-    expect_error(track_message(event=event), ConfigurationError, f"Event name mapping not provided for {event}", **cfg)
+    expect_error(
+        track_message(event=event), ConfigurationError, f"Event name mapping not provided for {event}", **cfg
+    )
 
 
 @pytest.mark.parametrize(
@@ -268,7 +274,9 @@ def test_track_only_own_literal_map_keys_resolve_an_event(event, text):
     # The map has a nested `to` for "a" so a path walk of "a.b" would find something.
     cfg = {"eventNameMap": name_map(("Ticket Resolved", "T"), ("a", {"b": "walked"})),
            "eventVersionMap": name_map(("Ticket Resolved", "1"), ("a", {"b": "1"}))}  # fmt: skip
-    expect_error(track_message(event=event), ConfigurationError, f"Event name mapping not provided for {text}", **cfg)
+    expect_error(
+        track_message(event=event), ConfigurationError, f"Event name mapping not provided for {text}", **cfg
+    )
 
 
 def test_track_version_lookup_is_also_by_own_literal_key():

@@ -60,9 +60,7 @@ TRACK_CONFIG: dict[str, Any] = {
 }
 
 
-def element(
-    message: Any, job_id: int, dest: Any = None, **extra: Any
-) -> dict[str, Any]:
+def element(message: Any, job_id: int, dest: Any = None, **extra: Any) -> dict[str, Any]:
     return {
         "message": message,
         "metadata": metadata(job_id),
@@ -104,9 +102,7 @@ def context_tags(route: str, meta: Any, dest_type: str = "GAINSIGHT") -> dict[st
     return tags
 
 
-def error_tags(
-    route: str, meta: Any, category: str, error_type: str | None
-) -> dict[str, str]:
+def error_tags(route: str, meta: Any, category: str, error_type: str | None) -> dict[str, str]:
     """CONTRACT §1.3/§1.4: processor faults carry only errorCategory; router faults add context."""
     own = {"errorCategory": category}
     if error_type is not None:
@@ -125,12 +121,8 @@ def post_processor(client: TestClient, elements: Any, **kwargs: Any):
     return client.post(PROCESSOR, json=elements, **kwargs)
 
 
-def post_router(
-    client: TestClient, elements: Any, dest_type: Any = "gainsight", **kwargs: Any
-):
-    return client.post(
-        ROUTER, json={"input": elements, "destType": dest_type}, **kwargs
-    )
+def post_router(client: TestClient, elements: Any, dest_type: Any = "gainsight", **kwargs: Any):
+    return client.post(ROUTER, json={"input": elements, "destType": dest_type}, **kwargs)
 
 
 def assert_transform_ok(response) -> None:
@@ -138,9 +130,7 @@ def assert_transform_ok(response) -> None:
     assert response.headers.get("apiVersion") == "2"
 
 
-def transform(
-    client: TestClient, route: str, elements: list[Any]
-) -> list[dict[str, Any]]:
+def transform(client: TestClient, route: str, elements: list[Any]) -> list[dict[str, Any]]:
     """Per-event answers in input order, router outputs normalised to the processor shape.
 
     Router outputs are matched back to their inputs by metadata (each jobId once); the

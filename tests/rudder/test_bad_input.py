@@ -72,17 +72,13 @@ PROCESSOR_REQUEST_ERRORS = [
     pytest.param(b"true", NOT_OBJECT_OR_ARRAY, id="JSON boolean"),
     pytest.param(b"null", NOT_OBJECT_OR_ARRAY, id="JSON null"),
     pytest.param(b"  \n 7", NOT_OBJECT_OR_ARRAY, id="JSON scalar after whitespace"),
-    pytest.param(
-        b"[]", "request body must contain at least one event", id="empty array"
-    ),
+    pytest.param(b"[]", "request body must contain at least one event", id="empty array"),
     pytest.param(
         b" [ ] ",
         "request body must contain at least one event",
         id="empty array, spaced",
     ),
-    pytest.param(
-        b"{}", "request body must be a JSON array of events", id="object body"
-    ),
+    pytest.param(b"{}", "request body must be a JSON array of events", id="object body"),
     pytest.param(nested(10_000), TOO_DEEP, id="nesting depth 10000"),
     pytest.param(b'[{"__proto__": {}}]', PROTO, id="__proto__ key"),
 ]
@@ -90,9 +86,7 @@ PROCESSOR_REQUEST_ERRORS = [
 
 @pytest.mark.parametrize(("body", "error"), PROCESSOR_REQUEST_ERRORS)
 def test_processor_request_level_errors_answer_400_with_their_text(client, body, error):
-    response = client.post(
-        PROCESSOR, content=body, headers={"Content-Type": "application/json"}
-    )
+    response = client.post(PROCESSOR, content=body, headers={"Content-Type": "application/json"})
     assert_request_error(response, 400, error)
 
 
@@ -185,9 +179,7 @@ def test_proto_key_anywhere_rejects_the_request(client, where):
     else:
         target["message"]["traits"]["list"] = [[1, [2, poison]]]
     assert_request_error(client.post(PROCESSOR, json=events), 400, PROTO)
-    assert_request_error(
-        client.post(ROUTER, json={"input": events, "destType": "gainsight"}), 400, PROTO
-    )
+    assert_request_error(client.post(ROUTER, json={"input": events, "destType": "gainsight"}), 400, PROTO)
 
 
 def test_proto_as_a_string_value_is_fine(client):
@@ -446,14 +438,10 @@ def test_bad_element_gets_its_own_error_and_neighbours_are_transformed(
             assert answers[1]["metadata"] == meta
     else:
         assert answers[1]["metadata"] == ({} if meta is ABSENT else meta)
-    assert_error(
-        answers[1], route, None if meta is ABSENT else meta, status, error, kind
-    )
+    assert_error(answers[1], route, None if meta is ABSENT else meta, status, error, kind)
 
     assert answers[0]["metadata"] == first["metadata"]
-    assert delivery(answers[0], route) == person_output(
-        GOOD_BODY, with_user_id=route == "processor"
-    )
+    assert delivery(answers[0], route) == person_output(GOOD_BODY, with_user_id=route == "processor")
     assert answers[2]["metadata"] == last["metadata"]
     assert delivery(answers[2], route)["body"]["JSON"] == {"Email": "z@y.x", "Name": ""}
 
@@ -496,9 +484,7 @@ def test_message_type_is_case_insensitive(client, route, spelling):
 
 
 @pytest.mark.parametrize("route", ROUTES)
-def test_identify_traits_as_a_string_reads_context_traits_and_keys_by_character_index(
-    client, route
-):
+def test_identify_traits_as_a_string_reads_context_traits_and_keys_by_character_index(client, route):
     message = {
         "type": "identify",
         "traits": "abc",
@@ -517,9 +503,7 @@ def test_identify_traits_as_a_string_reads_context_traits_and_keys_by_character_
 @pytest.mark.parametrize("route", ROUTES)
 def test_track_properties_as_a_list_become_index_keyed_fields(client, route):
     message = track(properties=[1, {"a": 2}, None])
-    [answer] = transform(
-        client, route, [element(message, 1, dest=destination(**TRACK_CONFIG))]
-    )
+    [answer] = transform(client, route, [element(message, 1, dest=destination(**TRACK_CONFIG))])
     output = delivery(answer, route)
     assert output["endpoint"] == EVENTS_URL
     assert output["body"]["JSON"] == {"0": 1, "1": {"a": 2}, "2": None}
@@ -543,13 +527,9 @@ PERSON_MAP_ROWS = [
 
 @pytest.mark.parametrize("route", ROUTES)
 @pytest.mark.parametrize(("person_map", "custom"), PERSON_MAP_ROWS)
-def test_malformed_person_map_rows_never_fail_the_event(
-    client, route, person_map, custom
-):
+def test_malformed_person_map_rows_never_fail_the_event(client, route, person_map, custom):
     dest = destination(personMap=person_map)
-    [answer] = transform(
-        client, route, [element(identify(car="Batmobile"), 1, dest=dest)]
-    )
+    [answer] = transform(client, route, [element(identify(car="Batmobile"), 1, dest=dest)])
     assert delivery(answer, route)["body"]["JSON"] == {
         "Email": "a@b.c",
         **custom,
@@ -604,9 +584,7 @@ def test_body_over_max_body_bytes_answers_413(small_client, path):
     if path == ROUTER:
         raw = b'{"destType": "gainsight", "input": ' + raw + b"}"
     assert len(raw) > 4096
-    assert_request_error(
-        small_client.post(path, content=raw), 413, "request entity too large"
-    )
+    assert_request_error(small_client.post(path, content=raw), 413, "request entity too large")
 
 
 def test_body_just_under_max_body_bytes_is_processed(small_client):
@@ -617,31 +595,21 @@ def test_body_just_under_max_body_bytes_is_processed(small_client):
     assert response.json()[0]["statusCode"] == 200
 
 
-@pytest.mark.parametrize(
-    ("encoding", "compress"), [("gzip", gzip.compress), ("deflate", zlib.compress)]
-)
-def test_compressed_body_is_inflated_and_the_limit_applies_after_inflation(
-    small_client, encoding, compress
-):
+@pytest.mark.parametrize(("encoding", "compress"), [("gzip", gzip.compress), ("deflate", zlib.compress)])
+def test_compressed_body_is_inflated_and_the_limit_applies_after_inflation(small_client, encoding, compress):
     small = compress(_events_of_size(1_000))
-    response = small_client.post(
-        PROCESSOR, content=small, headers={"Content-Encoding": encoding}
-    )
+    response = small_client.post(PROCESSOR, content=small, headers={"Content-Encoding": encoding})
     assert response.status_code == 200
     assert response.json()[0]["output"]["body"]["JSON"]["Email"] == "a@b.c"
 
     bomb = compress(_events_of_size(50_000))
     assert len(bomb) < 4096  # small on the wire, too large once inflated
-    response = small_client.post(
-        PROCESSOR, content=bomb, headers={"Content-Encoding": encoding}
-    )
+    response = small_client.post(PROCESSOR, content=bomb, headers={"Content-Encoding": encoding})
     assert_request_error(response, 413, "request entity too large")
 
 
 def test_corrupt_gzip_body_answers_400(client):
-    response = client.post(
-        PROCESSOR, content=b"not gzip at all", headers={"Content-Encoding": "gzip"}
-    )
+    response = client.post(PROCESSOR, content=b"not gzip at all", headers={"Content-Encoding": "gzip"})
     assert response.status_code == 400
     assert response.json()["error"].startswith("invalid gzip body")
 
@@ -665,29 +633,17 @@ def _body_with_deep_trait(depth: int, big_int_first: bool) -> bytes:
     return f"[{good}, {deep}]".encode()
 
 
-@pytest.mark.parametrize(
-    "big_int_first", [False, True], ids=["orjson parser", "stdlib fallback parser"]
-)
+@pytest.mark.parametrize("big_int_first", [False, True], ids=["orjson parser", "stdlib fallback parser"])
 @pytest.mark.parametrize("depth", [1_100, 3_000, 4_900, 10_000])
-def test_nesting_deeper_than_1024_levels_is_a_400_whichever_parser_reads_it(
-    client, depth, big_int_first
-):
-    response = client.post(
-        PROCESSOR, content=_body_with_deep_trait(depth, big_int_first)
-    )
+def test_nesting_deeper_than_1024_levels_is_a_400_whichever_parser_reads_it(client, depth, big_int_first):
+    response = client.post(PROCESSOR, content=_body_with_deep_trait(depth, big_int_first))
     assert_request_error(response, 400, TOO_DEEP)
 
 
-@pytest.mark.parametrize(
-    "big_int_first", [False, True], ids=["orjson parser", "stdlib fallback parser"]
-)
-def test_nesting_within_the_limit_is_transformed_including_deep_text_conversion(
-    client, big_int_first
-):
+@pytest.mark.parametrize("big_int_first", [False, True], ids=["orjson parser", "stdlib fallback parser"])
+def test_nesting_within_the_limit_is_transformed_including_deep_text_conversion(client, big_int_first):
     depth = 1_000
-    response = client.post(
-        PROCESSOR, content=_body_with_deep_trait(depth, big_int_first)
-    )
+    response = client.post(PROCESSOR, content=_body_with_deep_trait(depth, big_int_first))
     assert response.status_code == 200
     first, deep = response.json()
     assert first["statusCode"] == 200
@@ -741,9 +697,7 @@ def test_unicode_and_emoji_everywhere_round_trip_intact(client, route):
         },
         "context": {"traits": {"🙂": "ignored"}},
     }
-    [answer] = transform(
-        client, route, [{"message": message, "metadata": meta, "destination": dest}]
-    )
+    [answer] = transform(client, route, [{"message": message, "metadata": meta, "destination": dest}])
     assert answer["metadata"] == meta
     output = delivery(answer, route)
     assert output["endpoint"] == "https://例え.jp/v1.0/api/people"
@@ -779,9 +733,7 @@ def test_lone_surrogates_and_huge_integers_are_accepted_and_echoed(client):
         ' "metadata": {"jobId": 1, "lone": "\\udfff", "huge": 123456789012345678901234567890,'
         ' "u64": 18446744073709551615},'
         ' "destination": DEST}]'
-    ).replace(
-        "DEST", json.dumps(destination(personMap=[{"from": "odd", "to": "odd__gc"}]))
-    )
+    ).replace("DEST", json.dumps(destination(personMap=[{"from": "odd", "to": "odd__gc"}])))
     response = client.post(PROCESSOR, content=raw.encode())
     assert response.status_code == 200
     [answer] = json.loads(response.content)
@@ -792,9 +744,7 @@ def test_lone_surrogates_and_huge_integers_are_accepted_and_echoed(client):
 
 
 @pytest.mark.parametrize("route", ROUTES)
-def test_constructor_and_prototype_keys_are_accepted_but_never_custom_fields(
-    client, route
-):
+def test_constructor_and_prototype_keys_are_accepted_but_never_custom_fields(client, route):
     dest = destination(
         personMap=[
             {"from": "constructor", "to": "c__gc"},
@@ -805,9 +755,7 @@ def test_constructor_and_prototype_keys_are_accepted_but_never_custom_fields(
     meta = {**metadata(1), "constructor": {"prototype": 1}}
     message = identify(constructor="C", prototype="P", ok="fine")
     message["context"] = {"traits": {"constructor": {"x": 1}}}
-    [answer] = transform(
-        client, route, [{"message": message, "metadata": meta, "destination": dest}]
-    )
+    [answer] = transform(client, route, [{"message": message, "metadata": meta, "destination": dest}])
     assert answer["metadata"] == meta
     assert delivery(answer, route)["body"]["JSON"] == {
         "Email": "a@b.c",
@@ -827,9 +775,7 @@ def test_constructor_and_prototype_keys_are_accepted_but_never_custom_fields(
 )
 def test_any_content_type_is_parsed_as_json(client, content_type):
     headers = {"Content-Type": content_type} if content_type else {}
-    response = client.post(
-        PROCESSOR, content=json.dumps([element(GOOD, 1)]), headers=headers
-    )
+    response = client.post(PROCESSOR, content=json.dumps([element(GOOD, 1)]), headers=headers)
     assert response.status_code == 200
     assert response.json()[0]["statusCode"] == 200
 

@@ -34,14 +34,10 @@ def compacted(
     return body
 
 
-def post(
-    client, route: str, body: dict[str, Any], headers: dict[str, str] | None = None
-):
+def post(client, route: str, body: dict[str, Any], headers: dict[str, str] | None = None):
     headers = COMPACTED if headers is None else headers
     if route == "router":
-        return client.post(
-            ROUTER, json={**body, "destType": "gainsight"}, headers=headers
-        )
+        return client.post(ROUTER, json={**body, "destType": "gainsight"}, headers=headers)
     return client.post(PROCESSOR, json=body, headers=headers)
 
 
@@ -68,10 +64,7 @@ def test_compacted_answer_equals_the_uncompacted_answer(client, route):
     inputs = mixed_inputs()
     tables = {"d1": DEST_1, "d2": DEST_2}
     connections = {"src-1:d1": {"sourceId": "src-1", "destinationId": "d1"}}
-    expanded = [
-        {**item, "destination": tables[item["metadata"]["destinationId"]]}
-        for item in inputs
-    ]
+    expanded = [{**item, "destination": tables[item["metadata"]["destinationId"]]} for item in inputs]
 
     packed = answers_of(
         route,
@@ -99,9 +92,7 @@ def test_router_echoes_the_destination_from_the_compacted_map(client):
     assert by_job[3]["destination"] == DEST_1
 
 
-@pytest.mark.parametrize(
-    "header_name", ["X-Content-Format", "x-content-format", "X-CONTENT-FORMAT"]
-)
+@pytest.mark.parametrize("header_name", ["X-Content-Format", "x-content-format", "X-CONTENT-FORMAT"])
 def test_header_name_is_case_insensitive(client, header_name):
     response = post(
         client,
@@ -116,9 +107,7 @@ def test_header_name_is_case_insensitive(client, header_name):
     ]
 
 
-@pytest.mark.parametrize(
-    "value", ["JSON+compactedv1", "json+compactedv2", "json", " json+compactedv1x", ""]
-)
+@pytest.mark.parametrize("value", ["JSON+compactedv1", "json+compactedv2", "json", " json+compactedv1x", ""])
 def test_any_other_header_value_means_an_uncompacted_body(client, value):
     body = compacted(mixed_inputs(), {"d1": DEST_1, "d2": DEST_2})
     # Read as an uncompacted processor body, an object is not an array of events.
@@ -126,9 +115,7 @@ def test_any_other_header_value_means_an_uncompacted_body(client, value):
     assert response.status_code == 400
     assert response.json() == {"error": "request body must be a JSON array of events"}
     # The router reads `input` directly: elements without destination fail one by one.
-    outputs = answers_of(
-        "router", post(client, "router", body, {"X-Content-Format": value})
-    )
+    outputs = answers_of("router", post(client, "router", body, {"X-Content-Format": value}))
     assert {o["error"] for o in outputs} == {"destination is missing"}
 
 
@@ -178,17 +165,13 @@ def test_destination_not_found_fails_only_that_element(client, route, meta, erro
     for answer, email in ((answers[0], "one@b.c"), (answers[2], "three@b.c")):
         assert answer["statusCode"] == 200
         wire = answer["output"] if route == "processor" else answer["batchedRequest"]
-        assert wire == person_output(
-            {"Email": email, "Name": ""}, with_user_id=route == "processor"
-        )
+        assert wire == person_output({"Email": email, "Name": ""}, with_user_id=route == "processor")
 
 
 @pytest.mark.parametrize("route", ROUTES)
 def test_numeric_destination_id_is_looked_up_by_its_text(client, route):
     inputs = [{"message": identify(), "metadata": {"jobId": 1, "destinationId": 7}}]
-    [answer] = answers_of(
-        route, post(client, route, compacted(inputs, {"7": destination("7")}))
-    )
+    [answer] = answers_of(route, post(client, route, compacted(inputs, {"7": destination("7")})))
     assert answer["statusCode"] == 200
 
 
@@ -200,9 +183,7 @@ def test_numeric_destination_id_is_looked_up_by_its_text(client, route):
 )
 def test_missing_connection_is_tolerated(client, route, connections):
     inputs = [{"message": identify(), "metadata": metadata(1, "d1")}]
-    [answer] = answers_of(
-        route, post(client, route, compacted(inputs, {"d1": DEST_1}, connections))
-    )
+    [answer] = answers_of(route, post(client, route, compacted(inputs, {"d1": DEST_1}, connections)))
     assert answer["statusCode"] == 200
 
 
@@ -215,18 +196,10 @@ def test_element_without_metadata_gets_its_own_error(client, route):
     answers = answers_of(route, post(client, route, compacted(inputs, {"d1": DEST_1})))
     failed = [a for a in answers if a["statusCode"] != 200]
     assert len(failed) == 1
-    assert (
-        failed[0]["error"]
-        == "metadata with a destinationId is required in a compacted payload"
-    )
+    assert failed[0]["error"] == "metadata with a destinationId is required in a compacted payload"
     success = next(a for a in answers if a["statusCode"] == 200)
-    assert success["metadata"] == (
-        metadata(2, "d1") if route == "processor" else [metadata(2, "d1")]
-    )
-    assert (
-        success["output" if route == "processor" else "batchedRequest"]["method"]
-        == "PUT"
-    )
+    assert success["metadata"] == (metadata(2, "d1") if route == "processor" else [metadata(2, "d1")])
+    assert success["output" if route == "processor" else "batchedRequest"]["method"] == "PUT"
 
 
 @pytest.mark.parametrize("route", ROUTES)
@@ -243,18 +216,14 @@ def test_destination_in_the_map_that_is_not_an_object_fails_that_element(client,
         {"message": identify(), "metadata": metadata(1, "bad")},
         {"message": identify(), "metadata": metadata(2, "d1")},
     ]
-    answers = answers_of(
-        route, post(client, route, compacted(inputs, {"bad": "oops", "d1": DEST_1}))
-    )
+    answers = answers_of(route, post(client, route, compacted(inputs, {"bad": "oops", "d1": DEST_1})))
     errors = {a.get("error") for a in answers}
     assert "destination must be an object, got a string" in errors
     assert sorted(a["statusCode"] for a in answers) == [200, 400]
 
 
 MALFORMED = [
-    pytest.param(
-        [], "compacted payload must be an object with an 'input' array", id="array body"
-    ),
+    pytest.param([], "compacted payload must be an object with an 'input' array", id="array body"),
     pytest.param(
         {"destinations": {}},
         "compacted payload must be an object with an 'input' array",
@@ -309,9 +278,7 @@ def test_malformed_compacted_top_level_is_a_400_on_the_router(client, body, erro
 
 
 def test_processor_compacted_empty_input_is_a_400(client):
-    response = client.post(
-        PROCESSOR, json={"input": [], "destinations": {}}, headers=COMPACTED
-    )
+    response = client.post(PROCESSOR, json={"input": [], "destinations": {}}, headers=COMPACTED)
     assert response.status_code == 400
     assert response.json() == {"error": "request body must contain at least one event"}
 
@@ -334,24 +301,18 @@ def test_router_compacted_empty_input_is_the_invalid_event_array(client):
 
 
 def test_router_checks_the_destination_name_before_expanding(client):
-    response = client.post(
-        ROUTER, json={"destType": "hubspot", "input": 5}, headers=COMPACTED
-    )
+    response = client.post(ROUTER, json={"destType": "hubspot", "input": 5}, headers=COMPACTED)
     assert response.status_code == 404
     assert response.json() == {"error": "Unknown destination: hubspot"}
 
 
 def test_processor_checks_the_destination_name_before_expanding(client):
-    response = client.post(
-        "/v0/destinations/hubspot", json={"input": 5}, headers=COMPACTED
-    )
+    response = client.post("/v0/destinations/hubspot", json={"input": 5}, headers=COMPACTED)
     assert response.status_code == 404
 
 
 @pytest.mark.parametrize("route", ROUTES)
-def test_shared_destination_entry_resolves_templates_per_event_and_is_not_mutated(
-    client, route
-):
+def test_shared_destination_entry_resolves_templates_per_event_and_is_not_mutated(client, route):
     shared = destination("d1", accessKey='{{ event.traits.key || "fallback" }}')
     before = copy.deepcopy(shared)
     inputs = [
@@ -385,8 +346,6 @@ def test_element_destination_is_replaced_by_the_map_entry(client):
             "destination": {"ID": "stale", "Config": {}},
         }
     ]
-    [answer] = answers_of(
-        "router", post(client, "router", compacted(inputs, {"d1": DEST_1}))
-    )
+    [answer] = answers_of("router", post(client, "router", compacted(inputs, {"d1": DEST_1})))
     assert answer["destination"] == DEST_1
     assert answer["statusCode"] == 200

@@ -51,13 +51,9 @@ def run_processor(
 
 # (template, traits, resolved value)
 RESOLUTION = [
-    pytest.param(
-        '{{ event.traits.key || "d" }}', {"key": "v"}, "v", id="present string"
-    ),
+    pytest.param('{{ event.traits.key || "d" }}', {"key": "v"}, "v", id="present string"),
     pytest.param('{{ event.traits.key || "d" }}', {}, "d", id="missing -> default"),
-    pytest.param(
-        '{{ event.traits.key || "d" }}', {"key": None}, "d", id="null -> default"
-    ),
+    pytest.param('{{ event.traits.key || "d" }}', {"key": None}, "d", id="null -> default"),
     pytest.param(
         '{{ event.traits.key || "a"b"c" }}',
         {},
@@ -71,9 +67,7 @@ RESOLUTION = [
         "spaced",
         id="default trimmed after quote removal",
     ),
-    pytest.param(
-        '{{ event.traits.key || "x" || "y" }}', {}, "x || y", id="split at the first ||"
-    ),
+    pytest.param('{{ event.traits.key || "x" || "y" }}', {}, "x || y", id="split at the first ||"),
     pytest.param("{{ event.traits.key || }}", {}, "", id="empty default"),
     pytest.param(
         "{{ event.traits.key || plain words }}",
@@ -94,22 +88,12 @@ RESOLUTION = [
         "v",
         id="JS whitespace trimmed",
     ),
-    pytest.param(
-        '{{ event.traits.key || "d" }}', {"key": 5}, 5, id="number keeps its type"
-    ),
-    pytest.param(
-        '{{ event.traits.key || "d" }}', {"key": 2.5}, 2.5, id="float keeps its type"
-    ),
-    pytest.param(
-        '{{ event.traits.key || "d" }}', {"key": True}, True, id="true keeps its type"
-    ),
-    pytest.param(
-        '{{ event.traits.key || "d" }}', {"key": False}, False, id="false is a value"
-    ),
+    pytest.param('{{ event.traits.key || "d" }}', {"key": 5}, 5, id="number keeps its type"),
+    pytest.param('{{ event.traits.key || "d" }}', {"key": 2.5}, 2.5, id="float keeps its type"),
+    pytest.param('{{ event.traits.key || "d" }}', {"key": True}, True, id="true keeps its type"),
+    pytest.param('{{ event.traits.key || "d" }}', {"key": False}, False, id="false is a value"),
     pytest.param('{{ event.traits.key || "d" }}', {"key": 0}, 0, id="zero is a value"),
-    pytest.param(
-        '{{ event.traits.key || "d" }}', {"key": ""}, "", id="empty string is a value"
-    ),
+    pytest.param('{{ event.traits.key || "d" }}', {"key": ""}, "", id="empty string is a value"),
     pytest.param(
         '{{ event.traits.key || "d" }}',
         {"key": [1, "a"]},
@@ -199,9 +183,7 @@ def test_default_does_not_consume_anything(client):
 def test_nested_message_path_is_consumed_from_context_traits(client):
     message = identify()
     message["context"] = {"traits": {"key": "ctx-value", "stay": 1}}
-    output, _ = run_router(
-        client, {"domain": '{{ event.context.traits.key || "fallback" }}'}, message
-    )
+    output, _ = run_router(client, {"domain": '{{ event.context.traits.key || "fallback" }}'}, message)
     assert output["batchedRequest"]["endpoint"] == "https://ctx-value/v1.0/api/people"
     assert "key__gc" not in output["batchedRequest"]["body"]["JSON"]
 
@@ -227,9 +209,7 @@ def test_a_value_consumed_by_one_template_is_gone_for_the_next(client):
     ("template", "resolved"),
     [
         pytest.param('{{ metadata.sourceId || "d" }}', "src-1", id="metadata.sourceId"),
-        pytest.param(
-            '{{ metadata.jobId || "d" }}', 1, id="metadata.jobId keeps its type"
-        ),
+        pytest.param('{{ metadata.jobId || "d" }}', 1, id="metadata.jobId keeps its type"),
         pytest.param('{{ destination.ID || "d" }}', "dest-1", id="destination.ID"),
         pytest.param(
             '{{ destination.DestinationDefinition.Name || "d" }}',
@@ -247,16 +227,11 @@ def test_non_event_paths_resolve_against_the_whole_element(client, template, res
     # Metadata and destination are echoed to rudder-server: never consumed.
     assert output["metadata"] == [sent["metadata"]]
     assert output["destination"]["ID"] == sent["destination"]["ID"]
-    assert (
-        output["destination"]["DestinationDefinition"]
-        == sent["destination"]["DestinationDefinition"]
-    )
+    assert output["destination"]["DestinationDefinition"] == sent["destination"]["DestinationDefinition"]
 
 
 def test_message_path_without_event_prefix_consumes_from_the_message(client):
-    output, _ = run_router(
-        client, {"custom": '{{ message.traits.key || "d" }}'}, identify(key="v")
-    )
+    output, _ = run_router(client, {"custom": '{{ message.traits.key || "d" }}'}, identify(key="v"))
     assert "key__gc" not in output["batchedRequest"]["body"]["JSON"]
 
 
@@ -276,21 +251,15 @@ def test_has_dynamic_config_false_skips_resolution(client, route):
     template = '{{ event.traits.key || "fallback" }}'
     config = {"custom": template}
     if route == "router":
-        output, _ = run_router(
-            client, config, identify(key="v"), hasDynamicConfig=False
-        )
+        output, _ = run_router(client, config, identify(key="v"), hasDynamicConfig=False)
         assert output["destination"]["Config"]["custom"] == template
         wire = output["batchedRequest"]
     else:
-        wire = run_processor(client, config, identify(key="v"), hasDynamicConfig=False)[
-            "output"
-        ]
+        wire = run_processor(client, config, identify(key="v"), hasDynamicConfig=False)["output"]
     assert wire["body"]["JSON"]["key__gc"] == "v"
 
 
-@pytest.mark.parametrize(
-    "flag", [True, None, "false", 0], ids=["true", "null", "string false", "zero"]
-)
+@pytest.mark.parametrize("flag", [True, None, "false", 0], ids=["true", "null", "string false", "zero"])
 def test_only_has_dynamic_config_exactly_false_skips(client, flag):
     output, _ = run_router(
         client,
@@ -303,9 +272,7 @@ def test_only_has_dynamic_config_exactly_false_skips(client, flag):
 
 def test_templates_nested_in_arrays_and_objects_are_resolved(client):
     config = {
-        "personMap": [
-            {"from": '{{ event.traits.which || "car" }}', "to": "vehicle__gc"}
-        ],
+        "personMap": [{"from": '{{ event.traits.which || "car" }}', "to": "vehicle__gc"}],
         "deep": {"list": [[{"x": '{{ event.traits.key || "d" }}'}]], "n": 1},
     }
     message = identify(which="bike", bike="BMX", key=7)
@@ -315,9 +282,7 @@ def test_templates_nested_in_arrays_and_objects_are_resolved(client):
         "destination": destination(**config),
     }
     [output] = post_router(client, [sent]).json()["output"]
-    assert output["destination"]["Config"]["personMap"] == [
-        {"from": "bike", "to": "vehicle__gc"}
-    ]
+    assert output["destination"]["Config"]["personMap"] == [{"from": "bike", "to": "vehicle__gc"}]
     assert output["destination"]["Config"]["deep"] == {"list": [[{"x": 7}]], "n": 1}
     assert output["batchedRequest"]["body"]["JSON"] == {
         "Email": "a@b.c",

@@ -84,7 +84,10 @@ def test_refusal_text_never_repeats_user_info(target: str, shown: str) -> None:
 def test_non_string_domain_is_refused_with_its_json_text() -> None:
     with pytest.raises(EgressRefused) as refused:
         EgressPolicy().check_domain(None)
-    assert refused.value.message == "refusing to connect to null: the domain must be a host name with an optional port"
+    assert (
+        refused.value.message
+        == "refusing to connect to null: the domain must be a host name with an optional port"
+    )
 
 
 def test_allowlist_lets_a_listed_host_use_another_port() -> None:

@@ -145,9 +145,7 @@ def test_router_gives_an_input_without_metadata_one_empty_metadata_entry(client)
 def test_user_id_is_an_empty_string_on_the_processor_route_only(client):
     [answer] = post_processor(client, [element({**GOOD, "userId": "u-1"}, 1)]).json()
     assert answer["output"]["userId"] == ""
-    [output] = post_router(client, [element({**GOOD, "userId": "u-1"}, 1)]).json()[
-        "output"
-    ]
+    [output] = post_router(client, [element({**GOOD, "userId": "u-1"}, 1)]).json()["output"]
     assert "userId" not in output["batchedRequest"]
 
 
@@ -188,14 +186,8 @@ def test_metadata_is_echoed_verbatim(client, meta, message):
 def test_stat_tag_values_are_always_strings(client, route):
     meta = {"jobId": 1, "destinationId": 7, "workspaceId": True}
     sent = {**element(BAD, 1), "metadata": meta}
-    response = (
-        post_processor(client, [sent])
-        if route == "processor"
-        else post_router(client, [sent])
-    )
-    answer = (
-        response.json()[0] if route == "processor" else response.json()["output"][0]
-    )
+    response = post_processor(client, [sent]) if route == "processor" else post_router(client, [sent])
+    answer = response.json()[0] if route == "processor" else response.json()["output"][0]
     assert answer["statTags"]["destinationId"] == "7"
     assert answer["statTags"]["workspaceId"] == "true"
     assert all(isinstance(v, str) for v in answer["statTags"].values())
@@ -245,12 +237,8 @@ def test_router_faults_carry_the_context_tags(client):
         ),
     ],
 )
-def test_processor_errors_get_context_tags_after_their_own(
-    client, message, config, status, error, kind
-):
-    [answer] = post_processor(
-        client, [element(message, 1, dest=destination(**config))]
-    ).json()
+def test_processor_errors_get_context_tags_after_their_own(client, message, config, status, error, kind):
+    [answer] = post_processor(client, [element(message, 1, dest=destination(**config))]).json()
     assert answer["statusCode"] == status
     assert answer["error"] == error
     assert answer["statTags"] == error_tags("processor", metadata(1), *kind)
@@ -278,13 +266,9 @@ def test_router_context_tags_come_from_the_first_event_of_the_group(client):
     ],
 )
 def test_dest_type_tag_is_the_upper_cased_name_as_given(client, path_name, dest_type):
-    [answer] = client.post(
-        f"/v0/destinations/{path_name}", json=[element(BAD, 1)]
-    ).json()
+    [answer] = client.post(f"/v0/destinations/{path_name}", json=[element(BAD, 1)]).json()
     assert answer["statTags"]["destType"] == dest_type
-    [output] = post_router(client, [element(BAD, 1)], dest_type=path_name).json()[
-        "output"
-    ]
+    [output] = post_router(client, [element(BAD, 1)], dest_type=path_name).json()["output"]
     assert output["statTags"]["destType"] == dest_type
 
 
@@ -326,9 +310,7 @@ API_VERSION_ANSWERS = [
         {},
         id="router invalid event array",
     ),
-    pytest.param(
-        PROCESSOR, _compacted_body(False), COMPACTED, id="processor compacted"
-    ),
+    pytest.param(PROCESSOR, _compacted_body(False), COMPACTED, id="processor compacted"),
     pytest.param(ROUTER, _compacted_body(True), COMPACTED, id="router compacted"),
 ]
 
@@ -343,9 +325,7 @@ def test_every_200_transform_answer_carries_api_version_2(client, path, body, he
 REQUEST_ERRORS = [
     pytest.param(PROCESSOR, b"{", 400, id="processor bad json"),
     pytest.param(PROCESSOR, b"[]", 400, id="processor empty array"),
-    pytest.param(
-        "/v0/destinations/hubspot", b"[{}]", 404, id="processor unknown destination"
-    ),
+    pytest.param("/v0/destinations/hubspot", b"[{}]", 404, id="processor unknown destination"),
     pytest.param(ROUTER, b'{"input": []}', 400, id="router no destType"),
     pytest.param(
         ROUTER,
@@ -386,9 +366,7 @@ def _gainsight_company_mock(mock: respx.MockRouter) -> None:
         return_value=httpx.Response(200, json={"result": True, "data": {"records": []}})
     )
     mock.post(f"https://{DOMAIN}/v1/data/objects/Company").mock(
-        return_value=httpx.Response(
-            200, json={"result": True, "data": {"records": [{"Gsid": "gsid-1"}]}}
-        )
+        return_value=httpx.Response(200, json={"result": True, "data": {"records": [{"Gsid": "gsid-1"}]}})
     )
 
 
@@ -502,9 +480,7 @@ def test_router_groups_by_destination_id(client):
 
 
 def test_router_groups_by_the_elements_own_sources_job_id_not_the_messages(client):
-    def with_job(
-        job_id: int, run: str | None, in_message: str | None = None
-    ) -> dict[str, Any]:
+    def with_job(job_id: int, run: str | None, in_message: str | None = None) -> dict[str, Any]:
         event = element(copy.deepcopy(GOOD), job_id)
         if run is not None:
             event["context"] = {"sources": {"job_id": run}}
@@ -562,9 +538,7 @@ def test_router_ignores_config_when_grouping_if_has_dynamic_config_is_false(clie
         ),
     ],
 )
-def test_router_passes_through_a_message_with_a_truthy_status_code(
-    client, message, batched
-):
+def test_router_passes_through_a_message_with_a_truthy_status_code(client, message, batched):
     sent = element(message, 1)
     [output] = post_router(client, [sent]).json()["output"]
     assert output == {
@@ -578,9 +552,7 @@ def test_router_passes_through_a_message_with_a_truthy_status_code(
 
 @pytest.mark.parametrize("status", [0, None, "", False])
 def test_router_transforms_a_message_whose_status_code_is_falsy(client, status):
-    [output] = post_router(client, [element({**GOOD, "statusCode": status}, 1)]).json()[
-        "output"
-    ]
+    [output] = post_router(client, [element({**GOOD, "statusCode": status}, 1)]).json()["output"]
     assert output["batchedRequest"] == person_output(GOOD_BODY, with_user_id=False)
 
 
@@ -592,30 +564,20 @@ def test_processor_gives_message_status_code_no_meaning(client):
 
 def test_oauth_secret_header_is_stored_as_metadata_secret_on_every_event(client):
     events = [element(GOOD, 1), element(BAD, 2)]
-    response = post_router(
-        client, events, headers={"oauth-secret": '{"token": "t", "n": 1}'}
-    )
+    response = post_router(client, events, headers={"oauth-secret": '{"token": "t", "n": 1}'})
     outputs = response.json()["output"]
-    for output, sent in zip(
-        sorted(outputs, key=lambda o: o["metadata"][0]["jobId"]), events, strict=True
-    ):
-        assert output["metadata"] == [
-            {**sent["metadata"], "secret": {"token": "t", "n": 1}}
-        ]
+    for output, sent in zip(sorted(outputs, key=lambda o: o["metadata"][0]["jobId"]), events, strict=True):
+        assert output["metadata"] == [{**sent["metadata"], "secret": {"token": "t", "n": 1}}]
 
 
 def test_empty_oauth_secret_header_is_ignored(client):
     sent = element(GOOD, 1)
-    [output] = post_router(client, [sent], headers={"oauth-secret": ""}).json()[
-        "output"
-    ]
+    [output] = post_router(client, [sent], headers={"oauth-secret": ""}).json()["output"]
     assert output["metadata"] == [sent["metadata"]]
 
 
 def test_invalid_oauth_secret_header_is_a_400(client):
-    response = post_router(
-        client, [element(GOOD, 1)], headers={"oauth-secret": "{not json"}
-    )
+    response = post_router(client, [element(GOOD, 1)], headers={"oauth-secret": "{not json"})
     assert response.status_code == 400
     assert response.json() == {"error": "oauth-secret header is not valid JSON"}
 
@@ -625,9 +587,7 @@ def test_invalid_oauth_secret_header_is_a_400(client):
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "name", ["gainsight", "GAINSIGHT", "Gainsight", "%20Gainsight%20", "gainSIGHT"]
-)
+@pytest.mark.parametrize("name", ["gainsight", "GAINSIGHT", "Gainsight", "%20Gainsight%20", "gainSIGHT"])
 def test_processor_accepts_names_that_normalise_to_gainsight(client, name):
     response = client.post(f"/v0/destinations/{name}", json=[element(GOOD, 1)])
     assert response.status_code == 200
@@ -756,9 +716,7 @@ def test_health_reports_up_and_the_service_version(client):
 
 
 def test_health_reports_build_version_and_commit_from_settings():
-    settings = Settings(
-        transformer_build_version="1.2.3-build", git_commit_sha="abc123"
-    )
+    settings = Settings(transformer_build_version="1.2.3-build", git_commit_sha="abc123")
     with TestClient(create_app(settings)) as client:
         assert client.get("/health").json() == {
             "service": "UP",

@@ -154,8 +154,6 @@ def gainsight(ca: trustme.CA) -> Iterator[GainsightStub]:
     stub.stop()
 
 
-
-
 AppFactory = Callable[..., TestClient]
 
 

@@ -45,7 +45,7 @@ def test_a_bug_outside_the_destination_answers_json_500(settings, monkeypatch: p
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(pipeline, "read_events", broken)
+    monkeypatch.setattr(pipeline, "processor_transform", broken)
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         response = client.post(PROCESSOR, json=_batch())
     assert response.status_code == 500

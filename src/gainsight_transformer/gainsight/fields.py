@@ -24,6 +24,36 @@ class Field:
     convert: Callable[[Any], Any] | None = None
 
 
+class FieldTable(tuple[Field, ...]):
+    """A field table, with each row's paths precompiled as (prefix slot, leaf) steps.
+
+    `prefixes` lists the distinct path prefixes (None: the message root); `rows` holds
+    (dest, steps, convert, first_present) so that one message's lookups resolve every
+    prefix once and then do one dict probe per step.
+    """
+
+    prefixes: tuple[Path | None, ...]
+    rows: tuple[tuple[str, tuple[tuple[int, str], ...], Callable[[Any], Any] | None, bool], ...]
+
+    def __new__(cls, *fields: Field) -> FieldTable:
+        table = super().__new__(cls, fields)
+        slots: dict[str | None, int] = {}
+        prefixes: list[Path | None] = []
+        rows = []
+        for spec in fields:
+            steps = []
+            for path in spec.paths:
+                key = None if path.prefix is None else path.prefix.text
+                if key not in slots:
+                    slots[key] = len(prefixes)
+                    prefixes.append(path.prefix)
+                steps.append((slots[key], path.text if path.prefix is None else path.leaf))
+            rows.append((spec.dest, tuple(steps), spec.convert, len(steps) > 1))
+        table.prefixes = tuple(prefixes)
+        table.rows = tuple(rows)
+        return table
+
+
 def field(dest: str, *paths: str, convert: Callable[[Any], Any] | None = None) -> Field:
     return Field(dest, tuple(Path(p) for p in paths), convert)
 
@@ -33,7 +63,7 @@ def traits(*names: str) -> tuple[str, ...]:
     return tuple(f"traits.{n}" for n in names) + tuple(f"context.traits.{n}" for n in names)
 
 
-PERSON_FIELDS: tuple[Field, ...] = (
+PERSON_FIELDS = FieldTable(
     field("Email", *traits("email")),
     field("Name", *traits("name")),
     field("FirstName", *traits("firstName", "firstname", "first_name")),
@@ -61,7 +91,7 @@ IDENTIFY_EXCLUSIONS = frozenset(
     }
 )  # fmt: skip
 
-COMPANY_FIELDS: tuple[Field, ...] = (
+COMPANY_FIELDS = FieldTable(
     field("Name", "traits.name"),
     field("Employees", "traits.employees", convert=to_number),
     field("Arr", "traits.arr"),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..jsvalues import MISSING, is_array_index, is_truthy, js_keys, js_trim, text, to_number
-from ..paths import MessageReader, Path
+from ..paths import MessageReader, Path, own
 from ..rudder.errors import InstrumentationError
-from .fields import Field
+from .fields import Field, FieldTable
 
 RESERVED_KEYS = frozenset({"__proto__", "constructor", "prototype"})
 # A string root yields one key per UTF-16 unit, each holding the whole string (an observed quirk of
@@ -37,18 +37,47 @@ def lookup(reader: MessageReader, spec: Field) -> Any:
     return MISSING
 
 
-def apply_fields(source: dict[str, Any] | MessageReader, table: tuple[Field, ...]) -> dict[str, Any]:
+def _absent(value: Any) -> bool:
+    """Not `is_present` (§3.1): missing, null, "" or NaN."""
+    return value is MISSING or value is None or value == "" or (type(value) is float and value != value)
+
+
+def apply_fields(source: dict[str, Any] | MessageReader, table: FieldTable) -> dict[str, Any]:
     """Payload of the mapped fields that end up with a value worth writing."""
     reader = MessageReader(source) if type(source) is dict else source
     payload: dict[str, Any] = {}
-    for spec in table:
-        value = lookup(reader, spec)
+    if not reader.plain:
+        for spec in table:
+            value = lookup(reader, spec)
+            if value is not MISSING and value is not None:
+                if spec.convert is not None:
+                    value = spec.convert(value)
+                if is_present(value):
+                    payload[spec.dest] = value
+        return payload
+    # The hot path: `lookup` unrolled over precompiled steps, one dict probe per step.
+    holders = [reader.holder(prefix) for prefix in table.prefixes]
+    for dest, steps, convert, first_present in table.rows:
+        value = MISSING
+        for slot, leaf in steps:
+            node = holders[slot]
+            kind = type(node)
+            if kind is dict:
+                found = node.get(leaf, MISSING)
+            elif kind is list:
+                found = own(node, leaf)
+            else:
+                continue
+            if first_present and _absent(found):
+                continue  # try the next path
+            value = found
+            break
         if value is MISSING or value is None:
             continue
-        if spec.convert is not None:
-            value = spec.convert(value)
-        if is_present(value):
-            payload[spec.dest] = value
+        if convert is not None:
+            value = convert(value)
+        if not _absent(value):
+            payload[dest] = value
     return payload
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from ..jsvalues import MISSING, text
 from .destination import DeliveryRequest
 from .errors import TransformError
+from .jsonio import RawJSON
 
 _EMPTY_BODIES = ("JSON_ARRAY", "XML", "FORM")
 
@@ -37,6 +38,8 @@ def context_tags(dest_type: str, feature: str, metadata: Any) -> dict[str, str]:
         "implementation": "native",
         "feature": feature,
     }
+    if isinstance(metadata, RawJSON):
+        metadata = metadata.value()
     if isinstance(metadata, dict):
         for key in ("destinationId", "workspaceId"):
             value = metadata.get(key)

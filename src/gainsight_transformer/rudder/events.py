@@ -7,7 +7,7 @@ from typing import Any
 from ..jsvalues import MISSING
 from .dynamic_config import ConfigResolver
 from .errors import InstrumentationError, TransformError
-from .jsonio import canonical
+from .jsonio import RawJSON, canonical
 
 _JSON_TYPE_NAMES = {
     type(None): "null",
@@ -31,13 +31,16 @@ class Event:
     (a decided divergence from the original, which fails the whole request).
     """
 
-    __slots__ = ("element", "message", "metadata", "destination", "config", "config_key", "error")
+    __slots__ = ("element", "message", "metadata", "destination", "raw_destination", "config",
+                 "config_key", "error")  # fmt: skip
 
     def __init__(self, element: Any, error: TransformError | None = None) -> None:
         self.element = element
         self.message: dict[str, Any] = {}
         self.metadata: Any = MISSING
         self.destination: dict[str, Any] = {}
+        self.raw_destination: RawJSON | None = None
+        """The destination's JSON text as received, when it is what the router echoes."""
         self.config: dict[str, Any] = {}
         self.config_key = b""
         """`config` as canonical JSON: equal configs share parsing, grouping and caches."""
@@ -75,6 +78,10 @@ class Event:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def destination_echo(self) -> Any:
+        return self.destination if self.raw_destination is None else self.raw_destination
 
 
 def read_events(elements: list[Any], errors: dict[int, TransformError] | None = None) -> list[Event]:

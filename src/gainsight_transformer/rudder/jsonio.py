@@ -46,10 +46,42 @@ def _has_proto_key(root: Any) -> bool:
     return False
 
 
+class RawJSON:
+    """JSON text echoed as it came (metadata, destination): serialised without a parse/dump trip."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def value(self) -> Any:
+        try:
+            return orjson.loads(self.data)
+        except orjson.JSONDecodeError:  # e.g. lone surrogate escapes, which JS accepts
+            return json.loads(self.data, parse_int=_parse_int)
+
+
+def _embed_raw(value: Any) -> Any:
+    if isinstance(value, RawJSON):
+        return orjson.Fragment(value.data)
+    raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
+
+
+def strip_bom(raw: bytes) -> bytes:
+    # The original's body reader drops a UTF-8 byte order mark too.
+    return raw[len(_UTF8_BOM) :] if raw.startswith(_UTF8_BOM) else raw
+
+
+def may_contain_proto_key(raw: bytes) -> bool:
+    """False when no object key of `raw` can be `__proto__`, literally or through escapes."""
+    if b"\\" in raw:  # without a backslash (a one-byte scan) only the literal key can occur
+        return b"proto" in raw or _ESCAPED_PROTO_LETTER.search(raw) is not None
+    return b"__proto__" in raw
+
+
 def parse_json_body(raw: bytes) -> Any:
     """Parse a request body the way the original's body parser accepts it (CONTRACT §1.1)."""
-    if raw.startswith(_UTF8_BOM):
-        raw = raw[len(_UTF8_BOM) :]  # the original's body reader drops it too
+    raw = strip_bom(raw)
     first = _FIRST_CHAR.match(raw)  # no copy of a large body just to look at one byte
     if first is None:
         raise RequestError("request body is empty; expected a JSON array or object")
@@ -66,12 +98,7 @@ def parse_json_body(raw: bytes) -> Any:
         if _deeper_than(value, MAX_DEPTH):
             # Our recursive walks (text conversion, serialisation) rely on this bound.
             raise RequestError(_TOO_DEEP) from None
-    # Without a backslash (a one-byte scan) only the literal key can occur.
-    if b"\\" in raw:
-        may_spell = b"proto" in raw or _ESCAPED_PROTO_LETTER.search(raw) is not None
-    else:
-        may_spell = b"__proto__" in raw
-    if may_spell and _has_proto_key(value):
+    if may_contain_proto_key(raw) and _has_proto_key(value):
         raise RequestError("Object contains forbidden prototype property")
     return value
 
@@ -100,13 +127,15 @@ def _parse_with_stdlib(raw: bytes, first_error: Exception) -> Any:
 
 def dumps(value: Any) -> bytes:
     try:
-        return orjson.dumps(value)
+        return orjson.dumps(value, default=_embed_raw)
     except (orjson.JSONEncodeError, TypeError):
         # Deeper than orjson's 254 levels, or strings with lone surrogates.
         return json.dumps(_finite(value), ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode()
 
 
 def _finite(value: Any) -> Any:
+    if isinstance(value, RawJSON):
+        return _finite(json.loads(value.data))
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):

@@ -41,9 +41,7 @@ async def _transform(
     return results
 
 
-async def processor_transform(
-    body: Any, dest_type: str, destination: Destination, ctx: TransformContext, *, compacted: bool
-) -> list[dict[str, Any]]:
+def processor_events(body: Any, *, compacted: bool) -> list[Event]:
     if compacted:
         elements, errors = expand(body)
     else:
@@ -52,7 +50,12 @@ async def processor_transform(
         elements, errors = body, {}
     if not elements:
         raise RequestError("request body must contain at least one event")
-    events = read_events(elements, errors)
+    return read_events(elements, errors)
+
+
+async def processor_transform(
+    events: list[Event], dest_type: str, destination: Destination, ctx: TransformContext
+) -> list[dict[str, Any]]:
     results = await _transform(destination, events, ctx)
     answer = []
     for index, event in enumerate(events):
@@ -119,13 +122,8 @@ def _pass_through(message: dict[str, Any]) -> dict[str, Any]:
 
 
 async def router_transform(
-    elements: list[Any],
-    errors: dict[int, TransformError],
-    dest_type: str,
-    destination: Destination,
-    ctx: TransformContext,
+    events: list[Event], dest_type: str, destination: Destination, ctx: TransformContext
 ) -> dict[str, Any]:
-    events = read_events(elements, errors)
     passing = {
         index
         for index, event in enumerate(events)
@@ -143,12 +141,14 @@ async def router_transform(
             event = events[index]
             if index in passing:
                 output.append(
-                    envelope.router_success(_pass_through(event.message), event.metadata, event.destination)
+                    envelope.router_success(
+                        _pass_through(event.message), event.metadata, event.destination_echo
+                    )
                 )
                 continue
             result = results[index]
             if isinstance(result, TransformError):
-                output.append(envelope.router_failure(result, event.metadata, event.destination, tags))
+                output.append(envelope.router_failure(result, event.metadata, event.destination_echo, tags))
             else:
-                output.append(envelope.router_success(result, event.metadata, event.destination))
+                output.append(envelope.router_success(result, event.metadata, event.destination_echo))
     return {"output": output}

@@ -10,12 +10,12 @@ from fastapi.responses import Response
 
 from ..jsvalues import js_trim, text
 from ..settings import Settings
-from . import pipeline, proxy
-from .body import read_json
+from . import fastread, pipeline, proxy
+from .body import read_body, read_json
 from .compacted import is_compacted
 from .destination import Destination, TransformContext
 from .errors import RequestError
-from .jsonio import dumps
+from .jsonio import dumps, parse_json_body
 
 API_VERSION_HEADERS = {"apiVersion": "2"}
 JSON_TYPE = "application/json; charset=utf-8"
@@ -56,11 +56,14 @@ async def processor_transform(
     destinations: DestinationsDep,
 ) -> Response:
     """Processor transform: a JSON array of events in, one answer element per event out."""
-    body = await read_json(request, ctx.settings.max_body_bytes)
+    raw = await read_body(request, ctx.settings.max_body_bytes)
+    compacted = is_compacted(request.headers)
+    events = None if compacted else fastread.processor_events(raw)
+    body = parse_json_body(raw) if events is None else None
     handler = find_destination(destinations, destination)
-    answer = await pipeline.processor_transform(
-        body, destination, handler, ctx, compacted=is_compacted(request.headers)
-    )
+    if events is None:
+        events = pipeline.processor_events(body, compacted=compacted)
+    answer = await pipeline.processor_transform(events, destination, handler, ctx)
     return transform_response(answer)
 
 
@@ -72,24 +75,31 @@ async def router_transform(
     destinations: DestinationsDep,
 ) -> Response:
     """Router transform: `{"input": [...], "destType": "gainsight"}` in, `{"output": [...]}` out."""
-    body = await read_json(request, ctx.settings.max_body_bytes)
+    raw = await read_body(request, ctx.settings.max_body_bytes)
+    secret = request.headers.get("oauth-secret")
+    compacted = is_compacted(request.headers)
+    fast = None if compacted or secret else fastread.router_events(raw)
+    if fast is not None:
+        dest_type, events = fast
+        handler = find_destination(destinations, dest_type)
+        return transform_response(await pipeline.router_transform(events, dest_type, handler, ctx))
+    body = parse_json_body(raw)
     if not isinstance(body, dict):
         raise RequestError("request body must be an object with 'input' and 'destType'")
     if "destType" not in body:
         raise RequestError("destType is required")
     dest_type = body["destType"]
     handler = find_destination(destinations, dest_type)
-    elements, errors = pipeline.router_input(body, is_compacted(request.headers))
+    elements, errors = pipeline.router_input(body, compacted)
     if not elements:
         return transform_response(pipeline.invalid_event_array(dest_type))
-    secret = request.headers.get("oauth-secret")
     if secret:
         try:
             pipeline.apply_oauth_secret(elements, orjson.loads(secret))
         except orjson.JSONDecodeError:
             raise RequestError("oauth-secret header is not valid JSON") from None
-    answer = await pipeline.router_transform(elements, errors, dest_type, handler, ctx)
-    return transform_response(answer)
+    events = pipeline.read_events(elements, errors)
+    return transform_response(await pipeline.router_transform(events, dest_type, handler, ctx))
 
 
 async def _proxy_body(request: Request, settings: Settings) -> dict[str, Any]:
