@@ -11,13 +11,14 @@ from importlib.metadata import PackageNotFoundError, version
 
 import httpx
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .gainsight import GainsightDestination
 from .rudder.destination import TransformContext
 from .rudder.egress import EgressPolicy, guarded_transport
 from .rudder.errors import RequestError
+from .rudder.lane import TransformerApp, request_error_response, unexpected_error_response
 from .rudder.routes import router as rudder_router
 from .settings import Settings, get_settings
 
@@ -76,7 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             tune_garbage_collector()
             yield
 
-    app = FastAPI(
+    app = TransformerApp(
         title="gainsight-transformer",
         version=SERVICE_VERSION,
         summary="Drop-in RudderStack transformer for the Gainsight CS destination.",
@@ -95,13 +96,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return answer
 
     @app.exception_handler(RequestError)
-    async def request_error(_: Request, exc: RequestError) -> JSONResponse:
-        return JSONResponse({"error": exc.message}, status_code=exc.status)
+    async def request_error(_: Request, exc: RequestError) -> Response:
+        return request_error_response(exc)
 
     @app.exception_handler(Exception)
-    async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:
-        log.error("unexpected error while serving a request", exc_info=exc)
-        return JSONResponse({"error": f"internal error ({type(exc).__name__})"}, status_code=500)
+    async def unexpected_error(_: Request, exc: Exception) -> Response:
+        return unexpected_error_response(exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> PlainTextResponse:
