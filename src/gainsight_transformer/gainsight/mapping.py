@@ -85,17 +85,21 @@ def _utf16_length(value: str) -> int:
     return len(value) if value.isascii() else len(value.encode("utf-16-le")) // 2
 
 
-def _root_items(root: Path, value: Any) -> list[tuple[str, Any]]:
+def _root_object(root: Path, value: Any) -> dict[str, Any]:
+    """A custom-field root as an object in JS key order (arrays and strings by index)."""
     if isinstance(value, dict):
-        return [(key, value[key]) for key in js_keys(value)]
+        keys = js_keys(value)
+        if len(keys) == len(value) and all(map(str.__eq__, keys, value)):
+            return value  # already in JS order: no copy
+        return {key: value[key] for key in keys}
     if isinstance(value, list):
-        return [(str(index), item) for index, item in enumerate(value)]
+        return {str(index): item for index, item in enumerate(value)}
     if isinstance(value, str):
         length = _utf16_length(value)
         if length > MAX_STRING_ROOT:
             raise InstrumentationError(f"{root.text} must be an object, got a string of {length} characters")
-        return [(str(index), value) for index in range(length)]
-    return []
+        return dict.fromkeys(map(str, range(length)), value)
+    return {}
 
 
 def custom_fields(
@@ -110,9 +114,9 @@ def custom_fields(
         value = root.get(message)
         if not is_truthy(value):
             continue
-        own = dict(_root_items(root, value))
-        seen.extend(key for key in own if key not in excluded and key not in RESERVED_KEYS)
-        writes.extend((key, own[key]) for key in seen if key in own)
+        own = _root_object(root, value)
+        seen.extend([key for key in own if key not in excluded and key not in RESERVED_KEYS])
+        writes.extend([(key, own[key]) for key in seen if key in own])
     return writes
 
 
