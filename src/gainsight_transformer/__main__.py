@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uvicorn
 
-from .settings import get_settings
+from .settings import Settings, get_settings
 
 
-def main() -> None:
-    settings = get_settings()
+def serve(settings: Settings) -> None:
+    """Run the HTTP service until SIGTERM/SIGINT (which lets in-flight requests finish first)."""
     uvicorn.run(
         "gainsight_transformer.app:create_app",
         factory=True,
@@ -17,7 +17,12 @@ def main() -> None:
         log_level=settings.log_level.lower(),
         workers=settings.workers,
         access_log=False,
+        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
     )
+
+
+def main() -> None:
+    serve(get_settings())
 
 
 if __name__ == "__main__":

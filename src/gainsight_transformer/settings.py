@@ -17,6 +17,13 @@ class Settings(BaseSettings):
     workers: int = Field(
         1, ge=1, description="uvicorn worker processes; prefer 1 per container and scale out."
     )
+    shutdown_timeout_seconds: float = Field(
+        25.0,
+        gt=0,
+        description="On SIGTERM/SIGINT: seconds in-flight requests get to finish before uvicorn closes "
+        "their connections; the outbound HTTP client is closed after that. Keep it below the "
+        "orchestrator's grace period (Kubernetes: 30 s).",
+    )
     max_body_bytes: int = Field(
         200 * 1024 * 1024,
         ge=1024,
