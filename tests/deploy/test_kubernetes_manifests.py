@@ -26,6 +26,9 @@ from .manifests import (
 
 #: Highest peak RSS measured under the benchmark loads (bench/README.md).
 MEASURED_PEAK_MEMORY = 130 * 2**20
+#: Peak RSS above rest per byte of request body (4.2 measured on 25-100 MiB router bodies), rounded up.
+MEMORY_PER_BODY_BYTE = 5
+MEMORY_AT_REST = 64 * 2**20
 PROBES = ("startupProbe", "readinessProbe", "livenessProbe")
 
 
@@ -203,3 +206,9 @@ def test_resources_fit_one_process_per_pod(container: dict[str, Any]) -> None:
     # One event loop uses at most one core: asking for more would only strand capacity.
     assert 0 < cpu_cores(requests["cpu"]) <= cpu_cores(limits["cpu"]) <= 1
     assert MEASURED_PEAK_MEMORY <= memory_bytes(requests["memory"]) <= memory_bytes(limits["memory"])
+
+
+def test_memory_limit_holds_the_largest_accepted_body(container: dict[str, Any]) -> None:
+    max_body = Settings(**env_of(container)).max_body_bytes
+    limit = memory_bytes(container["resources"]["limits"]["memory"])
+    assert MEMORY_AT_REST + MEMORY_PER_BODY_BYTE * max_body <= limit
