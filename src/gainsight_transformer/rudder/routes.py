@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from ..jsvalues import js_trim, text
 from ..settings import Settings
-from . import fastread, pipeline, proxy
+from . import fastread, openapi_docs, pipeline, proxy
 from .body import read_body, read_json
 from .compacted import is_compacted
 from .destination import Destination, TransformContext
@@ -47,7 +47,7 @@ def transform_response(answer: Any) -> Response:
     return Response(dumps(answer), media_type=JSON_TYPE, headers=API_VERSION_HEADERS)
 
 
-@router.post("/v0/destinations/{destination}")
+@router.post("/v0/destinations/{destination}", **openapi_docs.PROCESSOR_ROUTE)
 @router.post("/v0/destinations/{destination}/", include_in_schema=False)
 async def processor_transform(
     destination: str,
@@ -67,7 +67,7 @@ async def processor_transform(
     return transform_response(answer)
 
 
-@router.post("/routerTransform")
+@router.post("/routerTransform", **openapi_docs.ROUTER_ROUTE)
 @router.post("/routerTransform/", include_in_schema=False)
 async def router_transform(
     request: Request,
@@ -109,7 +109,7 @@ async def _proxy_body(request: Request, settings: Settings) -> dict[str, Any]:
     return body
 
 
-@router.post("/v0/destinations/{destination}/proxy")
+@router.post("/v0/destinations/{destination}/proxy", **openapi_docs.PROXY_V0_ROUTE)
 @router.post("/v0/destinations/{destination}/proxy/", include_in_schema=False)
 async def proxy_v0(
     destination: str, request: Request, ctx: ContextDep, destinations: DestinationsDep
@@ -122,7 +122,7 @@ async def proxy_v0(
     return Response(dumps(answer), status_code=status, media_type=JSON_TYPE, headers=API_VERSION_HEADERS)
 
 
-@router.post("/v1/destinations/{destination}/proxy")
+@router.post("/v1/destinations/{destination}/proxy", **openapi_docs.PROXY_V1_ROUTE)
 @router.post("/v1/destinations/{destination}/proxy/", include_in_schema=False)
 async def proxy_v1(
     destination: str, request: Request, ctx: ContextDep, destinations: DestinationsDep
@@ -137,7 +137,7 @@ async def proxy_v1(
     return transform_response(proxy.v1_answer(result, destination, metadata))
 
 
-@router.get("/features")
+@router.get("/features", **openapi_docs.FEATURES_ROUTE)
 @router.get("/features/", include_in_schema=False)
 async def features(destinations: DestinationsDep) -> Response:
     """Capabilities rudder-server reads at start-up (CONTRACT §1.8, RUDDER_SERVER §6)."""
