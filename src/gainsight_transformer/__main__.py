@@ -5,6 +5,7 @@ from __future__ import annotations
 import uvicorn
 
 from .settings import Settings, get_settings
+from .telemetry.logs import logging_config
 
 
 def serve(settings: Settings) -> None:
@@ -15,6 +16,7 @@ def serve(settings: Settings) -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
+        log_config=logging_config(settings.log_level),
         workers=settings.workers,
         access_log=False,
         timeout_graceful_shutdown=settings.shutdown_timeout_seconds,

@@ -21,6 +21,8 @@ from .rudder.errors import RequestError
 from .rudder.lane import TransformerApp, request_error_response, unexpected_error_response
 from .rudder.routes import router as rudder_router
 from .settings import Settings, get_settings
+from .telemetry import metrics
+from .telemetry.logs import access_log
 
 log = logging.getLogger(__name__)
 GC_THRESHOLDS = (50_000, 20, 100)
@@ -76,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             tune_garbage_collector()
             yield
+        access_log.flush()
 
     app = TransformerApp(
         title="gainsight-transformer",
@@ -94,6 +97,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.git_commit_sha:
             answer["gitCommitSha"] = settings.git_commit_sha
         return answer
+
+    @app.get("/metrics", response_class=PlainTextResponse)
+    async def prometheus_metrics() -> Response:
+        """Prometheus text exposition: HTTP requests, events, Gainsight calls, company cache, process."""
+        return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE)
 
     @app.exception_handler(RequestError)
     async def request_error(_: Request, exc: RequestError) -> Response:

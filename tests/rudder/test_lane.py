@@ -32,7 +32,7 @@ def _exchange(path: str, body: Any, *, direct: bool, monkeypatch: pytest.MonkeyP
             patch.setattr(lane, "_endpoint", lambda path: None)
         with TestClient(create_app(), raise_server_exceptions=False) as client:
             response = client.post(path, json=body)
-    headers = {k: v for k, v in response.headers.items() if k not in ("date", "server")}
+    headers = {k: v for k, v in response.headers.items() if k not in ("date", "server", "x-request-id")}
     return response.status_code, headers, response.content
 
 

@@ -16,13 +16,15 @@ from ..rudder.errors import (
     TransformError,
 )
 from ..rudder.jsonio import dumps
-from ..rudder.outbound import Answer, send
+from ..rudder.outbound import Answer, CallLabels, send
 from .config import GainsightConfig
 from .people import JSON_CONTENT_TYPE, header_text
 from .throttle import Tenant, TenantThrottle
 
 QUERY_PATH = "/v1/data/objects/query/Company"
 COMPANY_PATH = "/v1/data/objects/Company"
+SEARCH_LABELS = CallLabels(feature="transformation", endpoint_path=QUERY_PATH)
+WRITE_LABELS = CallLabels(feature="transformation", endpoint_path=COMPANY_PATH)
 NO_DATA_ERROR_CODE = "GSOBJ_1011"
 
 
@@ -86,11 +88,13 @@ class CompanyApi:
         self._egress = egress
         self._throttle = throttle
 
-    async def _call(self, method: str, url: str, config: GainsightConfig, payload: Any) -> Answer:
+    async def _call(
+        self, method: str, url: str, config: GainsightConfig, payload: Any, labels: CallLabels
+    ) -> Answer:
         headers = {"Accesskey": header_text(config.access_key), "Content-Type": JSON_CONTENT_TYPE}
         try:
             self._egress.check_domain(config.domain)
-            return await send(self._http, method, url, headers, dumps(payload))
+            return await send(self._http, method, url, headers, dumps(payload), labels=labels)
         except EgressRefused as exc:
             raise ConfigurationError(exc.message) from None
 
@@ -100,7 +104,8 @@ class CompanyApi:
         tenant = tenant_of(config)
         if self._throttle is not None:
             self._throttle.check(tenant)  # a tenant answered 429 this window: fail fast
-        answer = await self._call(method, url, config, payload)
+        labels = SEARCH_LABELS if op == "search" else WRITE_LABELS
+        answer = await self._call(method, url, config, payload, labels)
         if not 200 <= answer.status <= 299:
             if op == "search" and answer.status == 400 and _error_code(answer) == NO_DATA_ERROR_CODE:
                 # Decided divergence: "no data found" means no such company yet.

@@ -22,6 +22,7 @@ import httpx
 
 from ..rudder.egress import EgressPolicy
 from ..rudder.errors import TransformationFault, TransformError
+from ..telemetry import metrics
 from .company_api import CompanyApi, tenant_of
 from .company_cache import CompanyCache, KeyedLocks
 from .company_jobs import GroupJob, name_key
@@ -98,6 +99,9 @@ class CompanyResolver:
         for job in jobs:
             names.setdefault(job.key, job.name)
         known = self._known(tenant, list(names))
+        if self.cache.enabled:
+            metrics.COMPANY_CACHE.inc(("hit",), len(known))
+            metrics.COMPANY_CACHE.inc(("miss",), len(names) - len(known))
         misses = [key for key in names if key not in known]
         held = await self.locks.acquire((tenant[0], key) for key in misses)
         try:

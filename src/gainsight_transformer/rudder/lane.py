@@ -6,6 +6,9 @@ and router routes by calling their endpoint functions itself, with the same argu
 dependencies would give and the same error answers as the app's exception handlers; every other
 request, and these routes with a `root_path`, go through FastAPI as usual. The routes stay declared
 on the FastAPI router, so OpenAPI and `/docs` describe them.
+
+Being the outermost ASGI callable, it also wraps every HTTP request in a telemetry `Exchange`
+(X-Request-ID, the request metric, the access-log line).
 """
 
 from __future__ import annotations
@@ -21,12 +24,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from ..telemetry.exchange import Exchange, route_template
 from . import routes
 from .errors import RequestError
 
 log = logging.getLogger(__name__)
 
 _PROCESSOR = re.compile(r"/v0/destinations/(?P<destination>[^/]+)/?")
+_PROCESSOR_TEMPLATE = "/v0/destinations/{destination}"
 _ROUTER = "/routerTransform"
 
 
@@ -39,21 +44,34 @@ def unexpected_error_response(exc: Exception) -> Response:
     return JSONResponse({"error": f"internal error ({type(exc).__name__})"}, status_code=500)
 
 
-def _endpoint(path: str) -> tuple[Callable[..., Awaitable[Response]], dict[str, Any]] | None:
+def _endpoint(path: str) -> tuple[Callable[..., Awaitable[Response]], dict[str, Any], str] | None:
+    """(endpoint, path parameters, route template) of a path the lane serves."""
     if path == _ROUTER or path == _ROUTER + "/":
-        return routes.router_transform, {}
+        return routes.router_transform, {}, _ROUTER
     match = _PROCESSOR.fullmatch(path)
     if match is not None:
-        return routes.processor_transform, {"destination": match["destination"]}
+        return routes.processor_transform, {"destination": match["destination"]}, _PROCESSOR_TEMPLATE
     return None
 
 
 class TransformerApp(FastAPI):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST" and not scope.get("root_path"):
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)  # lifespan
+            return
+        exchange = Exchange(scope, send)
+        route = None
+        try:
+            route = await self._dispatch(scope, receive, exchange.send)
+        finally:
+            exchange.finish(route or route_template(scope))
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> str | None:
+        """Serve the request; the route template when the direct lane served it."""
+        if scope["method"] == "POST" and not scope.get("root_path"):
             found = _endpoint(scope["path"])
             if found is not None:
-                endpoint, params = found
+                endpoint, params, template = found
                 scope["app"] = self
                 try:
                     response = await endpoint(
@@ -67,5 +85,6 @@ class TransformerApp(FastAPI):
                 except Exception as exc:  # the app's last-resort handler answers the same
                     response = unexpected_error_response(exc)
                 await response(scope, receive, send)
-                return
+                return template
         await super().__call__(scope, receive, send)
+        return None

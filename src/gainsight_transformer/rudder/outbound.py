@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import orjson
 
+from ..telemetry import metrics
 from .transport import describe_transport_error
 
 
@@ -28,6 +30,15 @@ class Answer:
     @property
     def ok(self) -> bool:
         return 200 <= self.status <= 299
+
+
+@dataclass(frozen=True, slots=True)
+class CallLabels:
+    """Metric labels of an outbound call; `endpoint_path` from a fixed set (bounded cardinality)."""
+
+    feature: str
+    endpoint_path: str
+    dest_type: str = "GAINSIGHT"
 
 
 def decode_body(content: bytes) -> Any:
@@ -56,12 +67,30 @@ async def send(
     headers: dict[str, str],
     content: bytes | None = None,
     params: Any = None,
+    *,
+    labels: CallLabels,
 ) -> Answer:
     """Make the call; failures without an HTTP answer become the original's texts.
 
     `EgressRefused` (the SSRF guard) is not caught here: callers report it as a configuration
     error.
     """
+    started = time.perf_counter()
+    answer = await _exchange(http, method, url, headers, content, params)
+    key = (labels.feature, labels.dest_type, labels.endpoint_path, method)
+    metrics.OUTGOING_LATENCY.observe(key, time.perf_counter() - started)
+    metrics.OUTGOING_REQUESTS.inc((*key, str(answer.status), "true" if answer.ok else "false"))
+    return answer
+
+
+async def _exchange(
+    http: httpx.AsyncClient,
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    content: bytes | None,
+    params: Any,
+) -> Answer:
     if not _sendable(url):
         return Answer(400, "[ERR_INVALID_URL]")
     try:

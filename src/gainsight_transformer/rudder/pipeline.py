@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from ..jsvalues import is_truthy, text
+from ..telemetry import metrics
 from . import envelope
 from .compacted import expand
 from .destination import DeliveryRequest, Destination, TransformContext
@@ -53,10 +54,34 @@ def processor_events(body: Any, *, compacted: bool) -> list[Event]:
     return read_events(elements, errors)
 
 
+_MESSAGE_TYPES = frozenset({"identify", "track", "group", "page", "screen", "alias", "audiencelist"})
+
+
+def _message_type_label(message: dict[str, Any]) -> str:
+    """A bounded label: a known type, "other", or "none"."""
+    value = message.get("type")
+    if not isinstance(value, str) or not value:
+        return "none"
+    value = value.lower()
+    return value if value in _MESSAGE_TYPES else "other"
+
+
+def count_events(feature: str, events: list[Event], results: dict[int, Any]) -> None:
+    """Events by type and outcome; a result missing from `results` passed through untouched."""
+    for index, event in enumerate(events):
+        result = results.get(index)
+        if isinstance(result, TransformError):
+            outcome = (str(result.status), result.error_type or result.category)
+        else:
+            outcome = ("200", "none")
+        metrics.EVENTS.inc((feature, _message_type_label(event.message), *outcome))
+
+
 async def processor_transform(
     events: list[Event], dest_type: str, destination: Destination, ctx: TransformContext
 ) -> list[dict[str, Any]]:
     results = await _transform(destination, events, ctx)
+    count_events("processor", events, results)
     answer = []
     for index, event in enumerate(events):
         result = results[index]
@@ -130,6 +155,7 @@ async def router_transform(
         if event.error is None and is_truthy(event.message.get("statusCode"))
     }
     results = await _transform(destination, events, ctx, skip=passing)
+    count_events("router", events, results)
 
     groups: dict[Any, list[int]] = {}
     for index, event in enumerate(events):

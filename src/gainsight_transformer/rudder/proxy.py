@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gzip
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 
@@ -14,7 +14,7 @@ from .destination import Destination
 from .egress import EgressPolicy, EgressRefused
 from .errors import ConfigurationError, RequestError, network_error_type
 from .jsonio import dumps
-from .outbound import Answer, send
+from .outbound import Answer, CallLabels, send
 
 USER_AGENT = "RudderLabs"
 UNKNOWN_ID = "Non-determininable"  # sic: the original's spelling
@@ -111,7 +111,12 @@ async def deliver(
             raise RequestError("method must be a string")
         content, extra_headers = request_body(body.get("body"))
         headers = outgoing_headers(body.get("headers"), extra_headers)
-        return await send(http, method.upper(), endpoint, headers, content, _params(body.get("params")))
+        labels = CallLabels(
+            feature="proxy", endpoint_path=urlsplit(endpoint).path, dest_type=destination.definition_name
+        )
+        return await send(
+            http, method.upper(), endpoint, headers, content, _params(body.get("params")), labels=labels
+        )
     except EgressRefused as exc:
         return ConfigurationError(exc.message)
 

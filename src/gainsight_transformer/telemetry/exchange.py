@@ -1,0 +1,80 @@
+"""One HTTP exchange observed: request ID in and out, status, duration, one access-log line."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from typing import Any
+
+from starlette.types import Message, Scope, Send
+
+from . import metrics
+from .logs import access_log, redact_text
+
+REQUEST_ID_HEADER = b"x-request-id"
+_PRINTABLE_ID = re.compile(rb"[\x20-\x7e]{1,200}")  # echoed in a header and a log line
+EVENT_COUNT_KEY = "gainsight.events"
+"""Scope key where the transform routes note how many events a request carried."""
+
+
+def _usable_id(value: bytes) -> bool:
+    return _PRINTABLE_ID.fullmatch(value) is not None
+
+
+def incoming_request_id(scope: Scope) -> bytes | None:
+    for name, value in scope["headers"]:
+        if name == REQUEST_ID_HEADER:
+            return value if _usable_id(value) else None
+    return None
+
+
+def note_events(scope: Scope, count: int) -> None:
+    scope[EVENT_COUNT_KEY] = count
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's template (bounded label values), or "unmatched"."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else "unmatched"
+
+
+class Exchange:
+    """Wraps `send` to add X-Request-ID and note the status; `finish` records and logs."""
+
+    __slots__ = ("scope", "request_id", "status", "started", "_send")
+
+    def __init__(self, scope: Scope, send: Send) -> None:
+        self.scope = scope
+        self.request_id = incoming_request_id(scope) or os.urandom(16).hex().encode()
+        self.status = 500  # if nothing is sent, the server answers 500
+        self.started = time.perf_counter()
+        self._send = send
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            message["headers"] = [*message.get("headers", ()), (REQUEST_ID_HEADER, self.request_id)]
+        await self._send(message)
+
+    def finish(self, route: str) -> None:
+        seconds = time.perf_counter() - self.started
+        scope = self.scope
+        method = scope["method"]
+        metrics.HTTP_REQUESTS.observe((method, route, str(self.status)), seconds)
+        if access_log.enabled():
+            request_id = self.request_id.decode()
+            if "=" in request_id or ":" in request_id:  # a client could send `accessKey=...`
+                request_id = redact_text(request_id)
+            fields: dict[str, Any] = {
+                "requestId": request_id,
+                "method": method,
+                "route": route,
+                "status": self.status,
+                "durationMs": round(seconds * 1000, 3),
+            }
+            events = scope.get(EVENT_COUNT_KEY)
+            if events is not None:
+                fields["events"] = events
+            access_log.write(fields)
