@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from ..jsvalues import js_trim, text
 from ..settings import Settings
+from ..telemetry.exchange import note_events
 from . import fastread, openapi_docs, pipeline, proxy
 from .body import read_body, read_json
 from .compacted import is_compacted
@@ -63,6 +64,7 @@ async def processor_transform(
     handler = find_destination(destinations, destination)
     if events is None:
         events = pipeline.processor_events(body, compacted=compacted)
+    note_events(request.scope, len(events))
     answer = await pipeline.processor_transform(events, destination, handler, ctx)
     return transform_response(answer)
 
@@ -82,6 +84,7 @@ async def router_transform(
     if fast is not None:
         dest_type, events = fast
         handler = find_destination(destinations, dest_type)
+        note_events(request.scope, len(events))
         return transform_response(await pipeline.router_transform(events, dest_type, handler, ctx))
     body = parse_json_body(raw)
     if not isinstance(body, dict):
@@ -99,6 +102,7 @@ async def router_transform(
         except orjson.JSONDecodeError:
             raise RequestError("oauth-secret header is not valid JSON") from None
     events = pipeline.read_events(elements, errors)
+    note_events(request.scope, len(events))
     return transform_response(await pipeline.router_transform(events, dest_type, handler, ctx))
 
 
