@@ -1,9 +1,14 @@
-"""`python -m gainsight_transformer` / `gainsight-transformer`: run the service with uvicorn."""
+"""`python -m gainsight_transformer` / `gainsight-transformer`: run the service with uvicorn (the
+default, or `serve`), or transform a file of events offline (`transform`)."""
 
 from __future__ import annotations
 
+import argparse
+import sys
+
 import uvicorn
 
+from . import cli
 from .settings import Settings, get_settings
 from .telemetry.logs import logging_config
 
@@ -23,9 +28,31 @@ def serve(settings: Settings) -> None:
     )
 
 
-def main() -> None:
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gainsight-transformer",
+        description="Drop-in RudderStack transformer for the Gainsight CS destination. "
+        "Without a command it runs the HTTP service (same as `serve`).",
+        epilog="`gainsight-transformer transform --help` describes the offline transform.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser(
+        "serve",
+        help="run the HTTP service (the default)",
+        description="Run the HTTP service with uvicorn. Settings come from the environment "
+        "(HOST, PORT, WORKERS, LOG_LEVEL, ...; see the README).",
+    )
+    cli.add_transform_parser(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "transform":
+        return cli.run(args)
     serve(get_settings())
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,0 +1,314 @@
+"""`gainsight-transformer transform`: the real console entry as a subprocess, compared with the routes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+import gainsight_transformer.__main__ as entry
+from conformance.test_conformance import FIXTURES
+from e2e import conftest as e2e_fixtures
+from gainsight_simulator.smoke import destination as simulator_destination
+from gainsight_transformer.settings import Settings
+from rudder.helpers import COMPACTED, PROCESSOR, ROUTER, TRACK_CONFIG, destination, identify, metadata, track
+
+# The simulator over HTTPS and the service pointed at it, as the end-to-end tests start them.
+simulator = e2e_fixtures.simulator
+fresh_simulator = e2e_fixtures.fresh_simulator
+gainsight_service = e2e_fixtures.gainsight_service
+
+
+def run_cli(*args: str, stdin: bytes | None = None, **env: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "gainsight_transformer", "transform", *args],
+        input=stdin,
+        capture_output=True,
+        env={**os.environ, **env},
+        timeout=60,
+    )
+
+
+def _fixture_bodies(name: str) -> list[Any]:
+    return [case["input"]["request"]["body"] for case in json.loads((FIXTURES / name).read_text())]
+
+
+def _offline(element: dict[str, Any]) -> bool:
+    # group events call Gainsight; the simulator test below covers them.
+    return element["message"].get("type") != "group"
+
+
+PROCESSOR_BODY = [
+    element for body in _fixture_bodies("processor.json") for element in body if _offline(element)
+]
+[ROUTER_BODY] = _fixture_bodies("router.json")
+COMPACTED_INPUTS = [
+    {"message": identify("one@b.c"), "metadata": metadata(1, "d1")},
+    {"message": track(), "metadata": metadata(2, "d2")},
+]
+COMPACTED_DESTINATIONS = {"d1": destination("d1"), "d2": destination("d2", **TRACK_CONFIG)}
+
+
+def body_file(tmp_path: Path, body: Any) -> str:
+    path = tmp_path / "body.json"
+    path.write_text(json.dumps(body))
+    return str(path)
+
+
+def statuses(answer: Any) -> list[int]:
+    elements = answer["output"] if isinstance(answer, dict) else answer
+    return [element["statusCode"] for element in elements]
+
+
+def test_processor_file_prints_exactly_what_the_route_answers(client, tmp_path: Path) -> None:
+    expected = client.post(PROCESSOR, content=json.dumps(PROCESSOR_BODY))
+    assert expected.status_code == 200
+    # The fixtures mix successes and per-event failures; both must come through.
+    assert 200 in statuses(expected.json()) and 400 in statuses(expected.json())
+
+    result = run_cli(body_file(tmp_path, PROCESSOR_BODY))
+
+    assert (result.returncode, result.stderr) == (0, b"")
+    assert result.stdout == expected.content + b"\n"
+
+
+def test_dash_reads_the_body_from_stdin(client) -> None:
+    body = json.dumps(PROCESSOR_BODY).encode()
+    expected = client.post(PROCESSOR, content=body)
+
+    result = run_cli("-", stdin=body)
+
+    assert result.returncode == 0
+    assert result.stdout == expected.content + b"\n"
+
+
+def test_router_flag_posts_to_router_transform(client, tmp_path: Path) -> None:
+    expected = client.post(ROUTER, content=json.dumps(ROUTER_BODY))
+    assert statuses(expected.json()) == [200, 200]
+
+    result = run_cli("--router", body_file(tmp_path, ROUTER_BODY))
+
+    assert result.returncode == 0
+    assert result.stdout == expected.content + b"\n"
+
+
+@pytest.mark.parametrize("route", ["processor", "router"])
+def test_compacted_flag_sends_the_compacted_content_format(client, tmp_path: Path, route: str) -> None:
+    body: dict[str, Any] = {"input": COMPACTED_INPUTS, "destinations": COMPACTED_DESTINATIONS}
+    args = ["--compacted"]
+    if route == "router":
+        body["destType"] = "gainsight"
+        args.append("--router")
+    expected = client.post(PROCESSOR if route == "processor" else ROUTER, json=body, headers=COMPACTED)
+    assert statuses(expected.json()) == [200, 200]
+
+    result = run_cli(*args, body_file(tmp_path, body))
+
+    assert result.returncode == 0
+    assert result.stdout == expected.content + b"\n"
+
+
+def test_compacted_body_without_the_flag_is_a_request_error(tmp_path: Path) -> None:
+    body = {"input": COMPACTED_INPUTS, "destinations": COMPACTED_DESTINATIONS}
+
+    result = run_cli(body_file(tmp_path, body))
+
+    assert result.returncode == 1
+    assert "error" in json.loads(result.stderr)
+
+
+@pytest.mark.parametrize(
+    ("args", "body", "path"),
+    [
+        pytest.param([], {}, PROCESSOR, id="processor body not an array"),
+        pytest.param(["--router"], [], ROUTER, id="router body without input"),
+        pytest.param(
+            ["--destination", "nope"], PROCESSOR_BODY, "/v0/destinations/nope", id="unknown destination"
+        ),
+    ],
+)
+def test_request_level_error_exits_1_with_the_error_answer_on_stderr(
+    client, tmp_path: Path, args: list[str], body: Any, path: str
+) -> None:
+    expected = client.post(path, content=json.dumps(body))
+    assert expected.status_code in (400, 404)
+
+    result = run_cli(*args, body_file(tmp_path, body))
+
+    assert (result.returncode, result.stdout) == (1, b"")
+    assert result.stderr == expected.content + b"\n"
+    assert set(json.loads(result.stderr)) == {"error"}
+
+
+def test_body_that_is_not_json_is_a_request_error_not_a_usage_error(client) -> None:
+    expected = client.post(PROCESSOR, content=b"not json")
+
+    result = run_cli("-", stdin=b"not json")
+
+    assert result.returncode == 1
+    assert result.stderr == expected.content + b"\n"
+
+
+def test_missing_file_exits_2_with_a_clear_message(tmp_path: Path) -> None:
+    missing = tmp_path / "absent.json"
+
+    result = run_cli(str(missing))
+
+    assert (result.returncode, result.stdout) == (2, b"")
+    assert (
+        result.stderr.decode()
+        == f"gainsight-transformer transform: cannot read {missing}: No such file or directory\n"
+    )
+
+
+def test_directory_as_input_exits_2(tmp_path: Path) -> None:
+    result = run_cli(str(tmp_path))
+
+    assert result.returncode == 2
+    assert f"cannot read {tmp_path}" in result.stderr.decode()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param([], id="no FILE"),
+        pytest.param(["--router", "--destination", "gainsight", "x.json"], id="router and destination"),
+        pytest.param(["--no-such-option", "x.json"], id="unknown option"),
+    ],
+)
+def test_bad_arguments_exit_2(args: list[str]) -> None:
+    result = run_cli(*args)
+
+    assert (result.returncode, result.stdout) == (2, b"")
+    assert result.stderr.startswith(b"usage: gainsight-transformer")
+    assert b"error: " in result.stderr
+
+
+def test_invalid_settings_exit_2(tmp_path: Path) -> None:
+    result = run_cli(body_file(tmp_path, PROCESSOR_BODY), COMPANY_WRITE_BATCH_SIZE="500")
+
+    assert (result.returncode, result.stdout) == (2, b"")
+    assert b"invalid settings" in result.stderr and b"company_write_batch_size" in result.stderr
+
+
+def test_settings_come_from_the_environment(tmp_path: Path) -> None:
+    # A body over MAX_BODY_BYTES is refused by the in-process app exactly as by the service.
+    body = [PROCESSOR_BODY[0]] * 20
+
+    result = run_cli(body_file(tmp_path, body), MAX_BODY_BYTES="1024")
+
+    assert (result.returncode, result.stdout) == (1, b"")
+    assert json.loads(result.stderr) == {"error": "request entity too large"}
+    assert run_cli(body_file(tmp_path, body)).returncode == 0
+
+
+def test_pretty_indents_the_same_answer(client, tmp_path: Path) -> None:
+    expected = client.post(ROUTER, content=json.dumps(ROUTER_BODY))
+
+    result = run_cli("--router", "--pretty", body_file(tmp_path, ROUTER_BODY))
+
+    assert result.returncode == 0
+    assert result.stdout.startswith(b'{\n  "output": [\n')
+    assert json.loads(result.stdout) == expected.json()
+
+
+def test_fail_on_event_errors_exits_3_only_when_an_event_failed(tmp_path: Path) -> None:
+    mixed = body_file(tmp_path, PROCESSOR_BODY)
+    failing = run_cli("--fail-on-event-errors", mixed)
+    assert failing.returncode == 3
+    assert 400 in statuses(json.loads(failing.stdout))  # the answer is still printed
+    assert run_cli(mixed).returncode == 0
+
+    assert run_cli("--fail-on-event-errors", "--router", body_file(tmp_path, ROUTER_BODY)).returncode == 0
+
+
+def test_help_describes_commands_options_and_exit_codes() -> None:
+    top = subprocess.run(
+        [sys.executable, "-m", "gainsight_transformer", "--help"], capture_output=True, text=True
+    )
+    transform = run_cli("--help")
+
+    assert top.returncode == 0 and "serve" in top.stdout and "transform" in top.stdout
+    help_text = transform.stdout.decode()
+    assert transform.returncode == 0
+    for option in (
+        "--router",
+        "--compacted",
+        "--destination",
+        "--pretty",
+        "--fail-on-event-errors",
+        "exit codes",
+    ):
+        assert option in help_text
+
+
+@pytest.mark.parametrize("argv", [[], ["serve"]], ids=["no arguments", "serve"])
+def test_no_arguments_or_serve_runs_the_service(monkeypatch, argv: list[str]) -> None:
+    served: list[Settings] = []
+    monkeypatch.setattr(entry, "serve", served.append)
+
+    assert entry.main(argv) == 0
+    assert served == [entry.get_settings()]
+
+
+def test_group_event_reaches_the_simulator_and_matches_the_service(
+    fresh_simulator: e2e_fixtures.Simulator, gainsight_service: str, tmp_path: Path
+) -> None:
+    message = {
+        "type": "group",
+        "traits": {"name": "Cli Corp", "employees": "3"},
+        "context": {"traits": {"email": "cli@e2e.example"}},
+    }
+    body = [
+        {
+            "message": message,
+            "metadata": {"jobId": 1, "destinationId": "smoke-dest", "workspaceId": "w"},
+            "destination": simulator_destination(fresh_simulator.domain, "cli-access-key"),
+        }
+    ]
+    env = {"SSL_CERT_FILE": str(fresh_simulator.ca_file), "GAINSIGHT_HOST_ALLOWLIST": fresh_simulator.domain}
+
+    result = run_cli("--fail-on-event-errors", body_file(tmp_path, body), **env)
+
+    assert result.returncode == 0, result.stderr
+    [answer] = json.loads(result.stdout)
+    assert answer["statusCode"] == 200
+    [company] = fresh_simulator.state()["companies"]
+    assert company["Name"] == "Cli Corp"
+    assert answer["output"]["body"]["JSON"]["companies"] == [{"Company_ID": company["Gsid"]}]
+    # The service finds the company the CLI created and answers the same bytes.
+    served = httpx.post(
+        f"{gainsight_service}/v0/destinations/gainsight", content=json.dumps(body), timeout=30
+    )
+    assert result.stdout == served.content + b"\n"
+    assert len(fresh_simulator.state()["companies"]) == 1
+
+
+def test_group_event_refused_without_the_allowlist(
+    fresh_simulator: e2e_fixtures.Simulator, tmp_path: Path
+) -> None:
+    body = [
+        {
+            "message": {
+                "type": "group",
+                "traits": {"name": "Nope Corp"},
+                "context": {"traits": {"email": "n@e.x"}},
+            },
+            "metadata": {"jobId": 1},
+            "destination": simulator_destination(fresh_simulator.domain, "cli-refused-key"),
+        }
+    ]
+
+    result = run_cli("--fail-on-event-errors", body_file(tmp_path, body), GAINSIGHT_HOST_ALLOWLIST="")
+
+    assert result.returncode == 3
+    [answer] = json.loads(result.stdout)
+    assert answer["statusCode"] == 400
+    assert "refusing to connect" in answer["error"]
+    assert fresh_simulator.state()["companies"] == []
