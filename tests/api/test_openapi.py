@@ -12,7 +12,6 @@ from typing import Any
 import jsonschema_rs
 import pytest
 import respx
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from gainsight_transformer.app import create_app
@@ -21,6 +20,7 @@ from gainsight_transformer.rudder import openapi_docs, routes
 from gainsight_transformer.settings import Settings
 
 from . import fake_gainsight
+from .routes_of import schema_routes
 
 REPO = Path(__file__).resolve().parents[2]
 DOCUMENT = openapi_document()
@@ -29,12 +29,7 @@ DOCUMENTED_IN_APP_PY = {"/health": "HEALTH_ROUTE", "/metrics": "METRICS_ROUTE"}
 
 
 def _schema_routes() -> list[tuple[str, str]]:
-    return [
-        (method, route.path)
-        for route in create_app().routes
-        if isinstance(route, APIRoute) and route.include_in_schema
-        for method in sorted(route.methods)
-    ]
+    return sorted((method, route.path) for route in schema_routes() for method in route.methods)
 
 
 def _media(operation: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
