@@ -11,7 +11,7 @@ from ..rudder.errors import ConfigurationError, InstrumentationError
 from .company_api import CompanyApi
 from .config import GainsightConfig
 from .fields import COMPANY_FIELDS, COMPANY_ROOTS, GROUP_EXCLUSIONS
-from .mapping import apply_fields, custom_fields, rename, without_nulls, write_custom_fields
+from .mapping import add_custom_fields, apply_fields, rename, without_nulls
 from .people import person_upsert
 
 GROUP_NAME = Path("traits.name")
@@ -21,7 +21,7 @@ USER_EMAIL = Path("context.traits.email")
 def company_payload(message: dict[str, Any], config: GainsightConfig) -> dict[str, Any]:
     payload = apply_fields(message, COMPANY_FIELDS)
     default_keys = set(payload)
-    write_custom_fields(payload, custom_fields(message, COMPANY_ROOTS, GROUP_EXCLUSIONS))
+    add_custom_fields(payload, message, COMPANY_ROOTS, GROUP_EXCLUSIONS)
     return without_nulls(rename(payload, default_keys, config.company_map))
 
 

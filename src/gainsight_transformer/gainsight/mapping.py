@@ -10,6 +10,7 @@ from ..rudder.errors import InstrumentationError
 from .fields import Field, FieldTable
 
 RESERVED_KEYS = frozenset({"__proto__", "constructor", "prototype"})
+_DIGITS = frozenset("0123456789")
 # A string root yields one key per UTF-16 unit, each holding the whole string (an observed quirk of
 # the original); beyond this length that is a memory bomb, so such events are refused.
 MAX_STRING_ROOT = 1000
@@ -68,8 +69,10 @@ def apply_fields(source: dict[str, Any] | MessageReader, table: FieldTable) -> d
                 found = own(node, leaf)
             else:
                 continue
-            if first_present and _absent(found):
-                continue  # try the next path
+            if first_present and (
+                found is MISSING or found is None or found == "" or (type(found) is float and found != found)
+            ):
+                continue  # not present (§3.1): try the next path
             value = found
             break
         if value is MISSING or value is None:
@@ -195,6 +198,39 @@ def set_path(payload: dict[str, Any], key: str, value: Any) -> None:
 def write_custom_fields(payload: dict[str, Any], fields: list[tuple[str, Any]]) -> None:
     for key, value in fields:
         set_path(payload, key, value)
+
+
+def _plain_custom_fields(
+    message: dict[str, Any], roots: tuple[Path, ...], excluded: frozenset[str]
+) -> dict[str, Any] | None:
+    """The custom writes as one dict, when every root is an object whose kept keys are plain
+    (no dots to expand, no leading digit to reorder): then the passes of `custom_fields` amount
+    to a merge, later roots winning, keys in first-seen order. None: take the general way."""
+    merged: dict[str, Any] = {}
+    for root in roots:
+        value = root.get(message)
+        if not is_truthy(value):
+            continue
+        if type(value) is not dict:
+            return None
+        for key, item in value.items():
+            if key in excluded or key in RESERVED_KEYS:
+                continue
+            if "." in key or key[:1] in _DIGITS:
+                return None
+            merged[key] = item
+    return merged
+
+
+def add_custom_fields(
+    payload: dict[str, Any], message: dict[str, Any], roots: tuple[Path, ...], excluded: frozenset[str]
+) -> None:
+    """Write the message's custom fields into `payload` (CONTRACT §3.1)."""
+    merged = _plain_custom_fields(message, roots, excluded)
+    if merged is None:
+        write_custom_fields(payload, custom_fields(message, roots, excluded))
+    else:
+        payload.update(merged)
 
 
 def map_key(target: Any) -> str:

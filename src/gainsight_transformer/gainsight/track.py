@@ -9,7 +9,7 @@ from ..rudder.destination import DeliveryRequest
 from ..rudder.errors import ConfigurationError, InstrumentationError
 from .config import GainsightConfig
 from .fields import NO_EXCLUSIONS, TRACK_ROOTS
-from .mapping import custom_fields, write_custom_fields
+from .mapping import add_custom_fields
 from .people import JSON_CONTENT_TYPE, header_text
 
 EVENTS_PATH = "/v1.0/api/eventManager/event"
@@ -66,5 +66,5 @@ def track(message: dict[str, Any], config: GainsightConfig) -> DeliveryRequest:
         headers["Accesskey"] = header_text(config.access_key)
 
     body: dict[str, Any] = {}
-    write_custom_fields(body, custom_fields(message, TRACK_ROOTS, NO_EXCLUSIONS))
+    add_custom_fields(body, message, TRACK_ROOTS, NO_EXCLUSIONS)
     return DeliveryRequest("POST", config.base_url() + EVENTS_PATH, headers, body)
