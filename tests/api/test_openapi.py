@@ -157,6 +157,15 @@ EXCHANGES = [
         "default",
         "throttled",
     ),
+    (
+        "/v0/destinations/{destination}/proxy",
+        "person",
+        {},
+        (500, openapi_docs.SERVER_ERROR),
+        500,
+        "500",
+        "gainsight",
+    ),
     ("/v1/destinations/{destination}/proxy", "event", {}, None, 200, "200", "delivered"),
     (
         "/v1/destinations/{destination}/proxy",

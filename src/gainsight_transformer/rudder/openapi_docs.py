@@ -588,6 +588,14 @@ PROXY_V0_REFUSED = {
         "statTags": _tags("dataValidation", "configuration", "dataDelivery"),
     }
 }
+PROXY_V0_SERVER_ERROR = {
+    "output": {
+        "status": 500,
+        "message": "[Generic Response Handler] Request failed for destination gainsight with status: 500",
+        "destinationResponse": {"response": SERVER_ERROR, "status": 500, "headers": JSON_HEADERS},
+        "statTags": _tags("network", "retryable", "dataDelivery"),
+    }
+}
 PROXY_V1_REQUEST = {**EVENT_PUBLISH, "userId": "", "metadata": [metadata(3), metadata(5)]}
 
 
@@ -628,9 +636,9 @@ def _json(schema: dict[str, Any], examples: dict[str, tuple[str, Any]]) -> dict[
     return {"application/json": {"schema": schema, "examples": named}}
 
 
-def _errors(description: str, *texts: str, schema: dict[str, Any] = ERROR_SCHEMA) -> dict[str, Any]:
+def _errors(description: str, *texts: str) -> dict[str, Any]:
     examples = {f"error{i}": (text, {"error": text}) for i, text in enumerate(texts, 1)}
-    return {"description": description, "content": _json(schema, examples)}
+    return {"description": description, "content": _json(ERROR_SCHEMA, examples)}
 
 
 API_VERSION_HEADER = {
@@ -771,6 +779,17 @@ PROXY_V0_ROUTE: dict[str, Any] = {
             ),
         },
         **REQUEST_ERRORS,
+        500: {
+            "description": "Gainsight answered 5xx or could not be reached (retryable), or a fault of this "
+            "service.",
+            "content": _json(
+                {"anyOf": [PROXY_V0_ANSWER_SCHEMA, ERROR_SCHEMA]},
+                {
+                    "gainsight": ("Gainsight answered 500", PROXY_V0_SERVER_ERROR),
+                    "fault": ("a fault of this service", {"error": INTERNAL_ERROR}),
+                },
+            ),
+        },
         "default": {
             "description": "Gainsight's own failure status (429 throttled, 5xx retryable, other aborted).",
             "headers": API_VERSION_HEADER,
