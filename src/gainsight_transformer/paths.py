@@ -90,9 +90,8 @@ class MessageReader:
     def __init__(self, message: dict[str, Any]) -> None:
         self.message = message
         context = message.get("context")
-        self.plain = not any("." in key for key in message) and not (
-            type(context) is dict and any("." in key for key in context)
-        )
+        # Keys of parsed JSON are strings: one join and one scan instead of a loop per key.
+        self.plain = "." not in "".join(message) and not (type(context) is dict and "." in "".join(context))
         """Whether `holder(path.prefix)` then the leaf finds what `path.get` would."""
         self._prefixes: dict[str, Any] = {}
 

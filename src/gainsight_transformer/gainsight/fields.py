@@ -33,6 +33,7 @@ class FieldTable(tuple[Field, ...]):
     """
 
     prefixes: tuple[Path | None, ...]
+    compiled: Callable[..., dict[str, Any]]  # set by mapping on first use
     rows: tuple[tuple[str, tuple[tuple[int, str], ...], Callable[[Any], Any] | None, bool], ...]
 
     def __new__(cls, *fields: Field) -> FieldTable:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..jsvalues import MISSING, is_array_index, is_truthy, js_keys, js_trim, text, to_number
@@ -56,8 +57,11 @@ def apply_fields(source: dict[str, Any] | MessageReader, table: FieldTable) -> d
                 if is_present(value):
                     payload[spec.dest] = value
         return payload
-    # The hot path: `lookup` unrolled over precompiled steps, one dict probe per step.
     holders = [reader.holder(prefix) for prefix in table.prefixes]
+    if list not in map(type, holders):
+        # The hot path: every prefix led to an object (or to nothing), so one generated function
+        # per table does the probes in straight-line code.
+        return _compiled(table)(*[h if type(h) is dict else _NOTHING for h in holders])
     for dest, steps, convert, first_present in table.rows:
         value = MISSING
         for slot, leaf in steps:
@@ -69,9 +73,7 @@ def apply_fields(source: dict[str, Any] | MessageReader, table: FieldTable) -> d
                 found = own(node, leaf)
             else:
                 continue
-            if first_present and (
-                found is MISSING or found is None or found == "" or (type(found) is float and found != found)
-            ):
+            if first_present and _absent(found):
                 continue  # not present (§3.1): try the next path
             value = found
             break
@@ -82,6 +84,45 @@ def apply_fields(source: dict[str, Any] | MessageReader, table: FieldTable) -> d
         if not _absent(value):
             payload[dest] = value
     return payload
+
+
+_NOTHING: dict[str, Any] = {}
+_ABSENT_TEST = 'v is M or v is None or v == "" or (type(v) is float and v != v)'
+
+
+def _compiled(table: FieldTable) -> Callable[..., dict[str, Any]]:
+    function = table.__dict__.get("compiled")
+    if function is None:
+        function = table.compiled = _compile(table)
+    return function
+
+
+def _compile(table: FieldTable) -> Callable[..., dict[str, Any]]:
+    """`apply_fields` for object holders, as Python source generated from the table: each row's
+    paths become nested "first present" probes (the same rules as the loop above)."""
+    slots = range(len(table.prefixes))
+    lines = [f"def apply({', '.join(f'h{i}' for i in slots)}):", "    payload = {}"]
+    lines += [f"    g{i} = h{i}.get" for i in slots]
+    namespace: dict[str, Any] = {"M": MISSING}
+    for number, (dest, steps, convert, first_present) in enumerate(table.rows):
+        indent = "    "
+        for position, (slot, leaf) in enumerate(steps):
+            lines.append(f"{indent}v = g{slot}({leaf!r}, M)")
+            if not first_present:
+                break
+            lines.append(f"{indent}if {_ABSENT_TEST}:")
+            indent += "    "
+            if position == len(steps) - 1:
+                lines.append(f"{indent}v = M")
+        lines.append("    if v is not M and v is not None:")
+        if convert is not None:
+            namespace[f"convert{number}"] = convert
+            lines.append(f"        v = convert{number}(v)")
+        lines.append(f"        if not ({_ABSENT_TEST}):")
+        lines.append(f"            payload[{dest!r}] = v")
+    lines.append("    return payload")
+    exec("\n".join(lines), namespace)  # noqa: S102 - source built from our own field tables only
+    return namespace["apply"]
 
 
 def _utf16_length(value: str) -> int:
