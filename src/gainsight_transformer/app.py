@@ -15,6 +15,7 @@ from fastapi.responses import PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .gainsight import GainsightDestination
+from .rudder import openapi_docs
 from .rudder.destination import TransformContext
 from .rudder.egress import EgressPolicy, guarded_transport
 from .rudder.errors import RequestError
@@ -91,14 +92,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.egress = EgressPolicy.from_setting(settings.gainsight_host_allowlist)
     app.include_router(rudder_router)
 
-    @app.api_route("/health", methods=["GET", "HEAD"])
+    @app.get("/health", **openapi_docs.HEALTH_ROUTE)
+    @app.head("/health", include_in_schema=False)
     async def health() -> dict[str, str]:
         answer = {"service": "UP", "version": settings.transformer_build_version or SERVICE_VERSION}
         if settings.git_commit_sha:
             answer["gitCommitSha"] = settings.git_commit_sha
         return answer
 
-    @app.get("/metrics", response_class=PlainTextResponse)
+    @app.get("/metrics", response_class=PlainTextResponse, **openapi_docs.METRICS_ROUTE)
     async def prometheus_metrics() -> Response:
         """Prometheus text exposition: HTTP requests, events, Gainsight calls, company cache, process."""
         return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE)
