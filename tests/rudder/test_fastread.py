@@ -170,10 +170,24 @@ def test_metadata_and_destination_are_echoed_as_received() -> None:
     assert event.metadata.value() == {"jobId": 100.0, "n": 1.2345678901234568e22, "s": "é"}
 
 
-def test_equal_destinations_are_decoded_once_per_request() -> None:
-    events = fastread.processor_events(orjson.dumps([element(IDENTIFY), element(TRACK)]))
-    assert events[0].destination is events[1].destination
-    assert events[0].config_key == events[1].config_key != b""
+def test_equal_destinations_are_decoded_once_across_requests() -> None:
+    body = orjson.dumps([element(IDENTIFY), element(TRACK)])
+    first, second = fastread.processor_events(body)
+    [again] = fastread.processor_events(orjson.dumps([element(TRACK)]))
+    assert first.destination is second.destination is again.destination
+    assert first.config_key == again.config_key != b""
+
+
+def test_the_destination_cache_is_bounded_and_remembers_templates(monkeypatch) -> None:
+    monkeypatch.setattr(fastread, "_destinations", {})
+    for n in range(fastread._CACHE_SIZE + 10):
+        dest = {"ID": f"d{n}", "Config": CONFIG}
+        assert fastread.processor_events(orjson.dumps([{**element(IDENTIFY), "destination": dest}]))
+    assert len(fastread._destinations) == fastread._CACHE_SIZE
+    template = {"Config": {**CONFIG, "accessKey": "{{ event.userId || \"k\" }}"}}
+    body = orjson.dumps([{**element(IDENTIFY), "destination": template}])
+    assert fastread.processor_events(body) is None
+    assert fastread.processor_events(body) is None  # known now, still the general path's
 
 
 def test_serialising_deeper_than_orjson_allows_still_embeds_raw_parts() -> None:

@@ -2,8 +2,9 @@
 
 rudder-server's bodies repeat one destination (Config and all) in every element and carry metadata
 that is only echoed back. Here msgspec splits the body into raw element parts without building
-them; each message is parsed with orjson, each distinct destination once per request, and metadata
-(plus the router's destination echo) goes back out as the bytes that came in.
+them; each message is parsed with orjson, each distinct destination once (a bounded cache keyed
+by its text, across requests), and metadata (plus the router's destination echo) goes back out
+as the bytes that came in.
 
 Anything unusual returns None and the caller takes the general path (`parse_json_body` and
 `read_events`), which owns every error text and edge case: bodies that may hold a `__proto__`
@@ -52,27 +53,33 @@ def _loads(part: msgspec.Raw) -> Any:
         raise _Unusual from None
 
 
-class _Destinations:
-    """Each distinct destination text decoded, and its Config keyed, once per request."""
+_CACHE_SIZE = 256
+_destinations: dict[bytes, tuple[Any, RawJSON, bytes | None] | None] = {}
+"""Destination text → (decoded value, the text to echo, its Config's key), across requests:
+rudder-server sends the same few destinations in every element of every batch. Values are
+shared, so nothing may modify them (nothing does: dynamic config builds new objects).
+None marks a destination with dynamic config templates."""
+_MISS = object()
 
-    def __init__(self) -> None:
-        self._seen: dict[bytes, tuple[Any, RawJSON, bytes | None]] = {}
 
-    def get(self, part: msgspec.Raw) -> tuple[Any, RawJSON, bytes | None]:
-        data = bytes(part)
-        known = self._seen.get(data)
-        if known is None:
-            value = _loads(part)
-            config = value.get("Config") if isinstance(value, dict) else None
-            key = canonical(config) if isinstance(config, dict) else None
-            if key is not None and b"{{" in key:
-                raise _Unusual  # dynamic config templates: resolved per event by the general path
-            known = self._seen[data] = (value, RawJSON(data), key)
-        return known
+def _destination(part: msgspec.Raw) -> tuple[Any, RawJSON, bytes | None]:
+    data = bytes(part)
+    known = _destinations.get(data, _MISS)
+    if known is _MISS:
+        value = _loads(part)
+        config = value.get("Config") if isinstance(value, dict) else None
+        key = canonical(config) if isinstance(config, dict) else None
+        # Templates are resolved per event, against the message, by the general path.
+        known = None if key is not None and b"{{" in key else (value, RawJSON(data), key)
+        if len(_destinations) >= _CACHE_SIZE:
+            del _destinations[next(iter(_destinations))]  # the oldest entry
+        _destinations[data] = known
+    if known is None:
+        raise _Unusual
+    return known  # type: ignore[return-value]
 
 
 def _events(elements: list[_Element]) -> list[Event]:
-    destinations = _Destinations()
     events = []
     for part in elements:
         element: dict[str, Any] = {}
@@ -85,7 +92,7 @@ def _events(elements: list[_Element]) -> list[Event]:
         if not part.destination:
             events.append(Event(element))
             continue
-        destination, echo, config_key = destinations.get(part.destination)
+        destination, echo, config_key = _destination(part.destination)
         element["destination"] = destination
         event = Event(element)
         if event.destination is destination:

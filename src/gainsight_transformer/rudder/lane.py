@@ -60,31 +60,30 @@ class TransformerApp(FastAPI):
             await super().__call__(scope, receive, send)  # lifespan
             return
         exchange = Exchange(scope, send)
-        route = None
-        try:
-            route = await self._dispatch(scope, receive, exchange.send)
-        finally:
-            exchange.finish(route or route_template(scope))
-
-    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> str | None:
-        """Serve the request; the route template when the direct lane served it."""
+        found = None
         if scope["method"] == "POST" and not scope.get("root_path"):
             found = _endpoint(scope["path"])
-            if found is not None:
-                endpoint, params, template = found
-                scope["app"] = self
-                try:
-                    response = await endpoint(
-                        request=Request(scope, receive),
-                        ctx=self.state.transform_context,
-                        destinations=self.state.destinations,
-                        **params,
-                    )
-                except RequestError as exc:
-                    response = request_error_response(exc)
-                except Exception as exc:  # the app's last-resort handler answers the same
-                    response = unexpected_error_response(exc)
-                await response(scope, receive, send)
-                return template
-        await super().__call__(scope, receive, send)
-        return None
+        if found is None:
+            try:
+                await super().__call__(scope, receive, exchange.send)
+            finally:
+                exchange.finish(route_template(scope))
+            return
+        endpoint, params, template = found
+        scope["app"] = self
+        try:
+            try:
+                response = await endpoint(
+                    request=Request(scope, receive),
+                    ctx=self.state.transform_context,
+                    destinations=self.state.destinations,
+                    **params,
+                )
+            except RequestError as exc:
+                response = request_error_response(exc)
+            except Exception as exc:  # the app's last-resort handler answers the same
+                response = unexpected_error_response(exc)
+            exchange.tag(response)
+            await response(scope, receive, send)
+        finally:
+            exchange.finish(template)

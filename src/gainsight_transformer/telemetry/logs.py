@@ -86,6 +86,12 @@ def logging_config(level: str) -> dict[str, Any]:
     }
 
 
+_ACCESS_LINE = (
+    b'{"time":"%b","level":"info","logger":"gainsight_transformer.access","message":"request",'
+    b'"requestId":%b,"method":%b,"route":"%b","status":%d,"durationMs":%.3f}\n'
+)
+
+
 class AccessLog:
     """The per-request line, in the same JSON shape as the other logs, written without the
     logging machinery: at 10,000 requests/s a LogRecord, a Formatter and one write per line cost
@@ -108,11 +114,19 @@ class AccessLog:
     def enabled(self) -> bool:
         return self.logger.isEnabledFor(logging.INFO)
 
-    def write(self, fields: dict[str, Any]) -> None:
-        entry = {"time": _timestamp(time.time()), "level": "info", "logger": self.NAME, "message": "request"}
-        entry.update(fields)
-        self._buffer += orjson.dumps(entry)
-        self._buffer += b"\n"
+    def write(
+        self, request_id: str, method: str, route: str, status: int, seconds: float, events: int | None
+    ) -> None:
+        """One request's line; `route` is a route template of ours, so it needs no escaping."""
+        line = _ACCESS_LINE % (
+            _timestamp(time.time()).encode(),
+            orjson.dumps(request_id),
+            orjson.dumps(method),
+            route.encode(),
+            status,
+            seconds * 1000,
+        )
+        self._buffer += line if events is None else line[:-2] + b',"events":%d}\n' % events
         if len(self._buffer) >= self.MAX_BUFFER:
             self.flush()
         elif not self._flush_pending:
