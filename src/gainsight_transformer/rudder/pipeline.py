@@ -66,26 +66,23 @@ def _message_type_label(message: dict[str, Any]) -> str:
     return value if value in _MESSAGE_TYPES else "other"
 
 
-def count_events(feature: str, events: list[Event], results: dict[int, Any]) -> None:
-    """Events by type and outcome; a result missing from `results` passed through untouched."""
-    inc = metrics.EVENTS.inc
-    for index, event in enumerate(events):
-        result = results.get(index)
-        kind = _message_type_label(event.message)
-        if isinstance(result, TransformError):
-            inc((feature, kind, str(result.status), result.error_type or result.category))
-        else:
-            inc((feature, kind, "200", "none"))
+def _tally(feature: str, event: Event, result: Any) -> None:
+    """Count one event by type and outcome (a pass-through router event counts as 200)."""
+    kind = _message_type_label(event.message)
+    if isinstance(result, TransformError):
+        metrics.EVENTS.inc((feature, kind, str(result.status), result.error_type or result.category))
+    else:
+        metrics.EVENTS.inc((feature, kind, "200", "none"))
 
 
 async def processor_transform(
     events: list[Event], dest_type: str, destination: Destination, ctx: TransformContext
 ) -> list[dict[str, Any]]:
     results = await _transform(destination, events, ctx)
-    count_events("processor", events, results)
     answer = []
     for index, event in enumerate(events):
         result = results[index]
+        _tally("processor", event, result)
         if isinstance(result, TransformError):
             answer.append(envelope.processor_failure(result, event.metadata, dest_type))
         else:
@@ -156,7 +153,6 @@ async def router_transform(
         if event.error is None and is_truthy(event.message.get("statusCode"))
     }
     results = await _transform(destination, events, ctx, skip=passing)
-    count_events("router", events, results)
 
     groups: dict[Any, list[int]] = {}
     for index, event in enumerate(events):
@@ -166,6 +162,8 @@ async def router_transform(
         tags = envelope.context_tags(dest_type, "router", events[members[0]].metadata)
         for index in members:
             event = events[index]
+            result = results.get(index)
+            _tally("router", event, result)
             if index in passing:
                 output.append(
                     envelope.router_success(
@@ -173,7 +171,6 @@ async def router_transform(
                     )
                 )
                 continue
-            result = results[index]
             if isinstance(result, TransformError):
                 output.append(envelope.router_failure(result, event.metadata, event.destination_echo, tags))
             else:

@@ -95,39 +95,32 @@ _ACCESS_LINE = (
 class AccessLog:
     """The per-request line, in the same JSON shape as the other logs, written without the
     logging machinery: at 10,000 requests/s a LogRecord, a Formatter and one write per line cost
-    more than a single-event transform. Lines are buffered and flushed within `FLUSH_SECONDS`
-    (and at exit); `LOG_LEVEL` still decides whether they are written, through the level of the
-    `gainsight_transformer.access` logger. Fields are ours (no bodies, no headers but the request
-    ID, which is scrubbed like any text), so there is nothing else to redact.
+    more than a single-event transform. A request only appends its fields to a list; the lines are
+    formatted and written together within `FLUSH_SECONDS` (or every `MAX_PENDING` requests, and at
+    shutdown and exit). `LOG_LEVEL` still decides whether they are written, through the level of
+    the `gainsight_transformer.access` logger. The fields are ours (no bodies, no headers but the
+    request ID, which is scrubbed like any text), so there is nothing else to redact.
     """
 
     NAME = "gainsight_transformer.access"
     FLUSH_SECONDS = 0.05
-    MAX_BUFFER = 64 * 1024
+    MAX_PENDING = 256
 
     def __init__(self, stream: BinaryIO | None = None) -> None:
         self.logger = logging.getLogger(self.NAME)
         self.stream = stream
-        self._buffer = bytearray()
+        self._pending: list[tuple[float, bytes, str, str, int, float, int | None]] = []
         self._flush_pending = False
 
     def enabled(self) -> bool:
         return self.logger.isEnabledFor(logging.INFO)
 
     def write(
-        self, request_id: str, method: str, route: str, status: int, seconds: float, events: int | None
+        self, request_id: bytes, method: str, route: str, status: int, seconds: float, events: int | None
     ) -> None:
-        """One request's line; `route` is a route template of ours, so it needs no escaping."""
-        line = _ACCESS_LINE % (
-            _timestamp(time.time()).encode(),
-            orjson.dumps(request_id),
-            orjson.dumps(method),
-            route.encode(),
-            status,
-            seconds * 1000,
-        )
-        self._buffer += line if events is None else line[:-2] + b',"events":%d}\n' % events
-        if len(self._buffer) >= self.MAX_BUFFER:
+        """Queue one request's line; `route` is a route template of ours (no escaping needed)."""
+        self._pending.append((time.time(), request_id, method, route, status, seconds, events))
+        if len(self._pending) >= self.MAX_PENDING:
             self.flush()
         elif not self._flush_pending:
             try:
@@ -138,15 +131,39 @@ class AccessLog:
 
     def flush(self) -> None:
         self._flush_pending = False
-        if not self._buffer:
+        if not self._pending:
             return
+        pending, self._pending = self._pending, []
+        data = b"".join(_access_line(*fields) for fields in pending)
         stream = self.stream or sys.stderr.buffer
-        data, self._buffer = bytes(self._buffer), bytearray()
         try:
             stream.write(data)
             stream.flush()
         except (OSError, ValueError):  # stderr closed: nothing useful to do with the lines
             pass
+
+
+def _access_line(
+    created: float,
+    request_id: bytes,
+    method: str,
+    route: str,
+    status: int,
+    seconds: float,
+    events: int | None,
+) -> bytes:
+    text = request_id.decode()
+    if "=" in text or ":" in text:  # a client could send `X-Request-ID: accessKey=...`
+        text = redact_text(text)
+    line = _ACCESS_LINE % (
+        _timestamp(created).encode(),
+        orjson.dumps(text),
+        orjson.dumps(method),
+        route.encode(),
+        status,
+        seconds * 1000,
+    )
+    return line if events is None else line[:-2] + b',"events":%d}\n' % events
 
 
 access_log = AccessLog()
