@@ -7,8 +7,7 @@ from typing import Any
 from .jsvalues import MISSING, is_array_index
 
 
-def own(node: Any, key: str) -> Any:
-    """The value of an object key or an array index, MISSING when there is none."""
+def _own(node: Any, key: str) -> Any:
     if type(node) is dict:
         return node.get(key, MISSING)
     if is_array_index(key) and int(key) < len(node):
@@ -44,7 +43,7 @@ class Path:
             if kind is dict:
                 child = node.get(parts[index], MISSING)
             elif kind is list:
-                child = own(node, parts[index])
+                child = _own(node, parts[index])
             else:
                 return MISSING
             index += 1
@@ -52,7 +51,7 @@ class Path:
                 prop = parts[index - 1]
                 while child is MISSING and index < count:
                     prop = prop + "." + parts[index]
-                    child = own(node, prop)
+                    child = _own(node, prop)
                     index += 1
                 if child is MISSING:
                     return MISSING
@@ -112,5 +111,5 @@ class MessageReader:
         if type(holder) is dict:
             return holder.get(path.leaf, MISSING)
         if type(holder) is list:
-            return own(holder, path.leaf)
+            return _own(holder, path.leaf)
         return MISSING

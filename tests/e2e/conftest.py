@@ -47,10 +47,16 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def start_service(**env: str) -> tuple[str, subprocess.Popen]:
+def start_service(log_file: Path | None = None, **env: str) -> tuple[str, subprocess.Popen]:
+    """The service on a free port; its stderr (the JSON logs) goes to `log_file` when given."""
     port = free_port()
     env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warning", **env}
-    process = subprocess.Popen([sys.executable, "-m", "gainsight_transformer"], env=env)
+    command = [sys.executable, "-m", "gainsight_transformer"]
+    if log_file is None:
+        process = subprocess.Popen(command, env=env)
+    else:
+        with log_file.open("wb") as log:
+            process = subprocess.Popen(command, env=env, stderr=log)
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(base_url, process)

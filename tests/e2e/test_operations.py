@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +16,7 @@ import pytest
 
 from gainsight_simulator.smoke import destination
 
-from .conftest import Simulator, free_port, stop, wait_until_healthy
+from .conftest import Simulator, start_service, stop
 
 ACCESS_KEY = "ak-LEAK-CANARY-4242"
 SHARED_SECRET = "ss-LEAK-CANARY-7777"
@@ -27,25 +25,13 @@ COMPANY = "/v1/data/objects/Company"
 
 
 def _service(simulator: Simulator, log_file: Path, **env: str) -> tuple[str, subprocess.Popen]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "SSL_CERT_FILE": str(simulator.ca_file),
-        "GAINSIGHT_HOST_ALLOWLIST": simulator.domain,
-        "GAINSIGHT_READ_TIMEOUT": "3",
+    return start_service(
+        log_file,
+        SSL_CERT_FILE=str(simulator.ca_file),
+        GAINSIGHT_HOST_ALLOWLIST=simulator.domain,
+        GAINSIGHT_READ_TIMEOUT="3",
         **env,
-    }
-    with log_file.open("wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "gainsight_transformer"], env=env, stderr=log)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(base_url, process)
-    except BaseException:
-        stop(process)
-        raise
-    return base_url, process
+    )
 
 
 @pytest.fixture
@@ -153,7 +139,9 @@ def test_secrets_never_reach_logs_or_error_texts(debug_service, fresh_simulator:
 
 
 def test_sigterm_lets_an_in_flight_request_finish(fresh_simulator: Simulator, tmp_path: Path) -> None:
-    base_url, process = _service(fresh_simulator, tmp_path / "service.log", SHUTDOWN_TIMEOUT_SECONDS="10")
+    base_url, process = _service(
+        fresh_simulator, tmp_path / "service.log", SHUTDOWN_TIMEOUT_SECONDS="10", LOG_LEVEL="info"
+    )
     try:
         fresh_simulator.fault(kind="delay", ms=1500, count=1, path=QUERY)
         group = {

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..jsvalues import MISSING, is_array_index, is_truthy, js_keys, js_trim, text, to_number
-from ..paths import MessageReader, Path, own
+from ..paths import MessageReader, Path
 from ..rudder.errors import InstrumentationError
 from .fields import Field, FieldTable
 
@@ -39,54 +39,29 @@ def lookup(reader: MessageReader, spec: Field) -> Any:
     return MISSING
 
 
-def _absent(value: Any) -> bool:
-    """Not `is_present` (§3.1): missing, null, "" or NaN."""
-    return value is MISSING or value is None or value == "" or (type(value) is float and value != value)
-
-
 def apply_fields(source: dict[str, Any] | MessageReader, table: FieldTable) -> dict[str, Any]:
     """Payload of the mapped fields that end up with a value worth writing."""
     reader = MessageReader(source) if type(source) is dict else source
+    if reader.plain:
+        holders = [reader.holder(prefix) for prefix in table.prefixes]
+        if list not in map(type, holders):
+            # The hot path: every prefix led to an object (or to nothing), so one function
+            # generated from the table does the probes in straight-line code.
+            return _compiled(table)(*[h if type(h) is dict else _NOTHING for h in holders])
+    # Dotted keys or array holders: each field's paths looked up one by one.
     payload: dict[str, Any] = {}
-    if not reader.plain:
-        for spec in table:
-            value = lookup(reader, spec)
-            if value is not MISSING and value is not None:
-                if spec.convert is not None:
-                    value = spec.convert(value)
-                if is_present(value):
-                    payload[spec.dest] = value
-        return payload
-    holders = [reader.holder(prefix) for prefix in table.prefixes]
-    if list not in map(type, holders):
-        # The hot path: every prefix led to an object (or to nothing), so one generated function
-        # per table does the probes in straight-line code.
-        return _compiled(table)(*[h if type(h) is dict else _NOTHING for h in holders])
-    for dest, steps, convert, first_present in table.rows:
-        value = MISSING
-        for slot, leaf in steps:
-            node = holders[slot]
-            kind = type(node)
-            if kind is dict:
-                found = node.get(leaf, MISSING)
-            elif kind is list:
-                found = own(node, leaf)
-            else:
-                continue
-            if first_present and _absent(found):
-                continue  # not present (§3.1): try the next path
-            value = found
-            break
-        if value is MISSING or value is None:
-            continue
-        if convert is not None:
-            value = convert(value)
-        if not _absent(value):
-            payload[dest] = value
+    for spec in table:
+        value = lookup(reader, spec)
+        if value is not MISSING and value is not None:
+            if spec.convert is not None:
+                value = spec.convert(value)
+            if is_present(value):
+                payload[spec.dest] = value
     return payload
 
 
 _NOTHING: dict[str, Any] = {}
+# `not is_present(v)` (§3.1) spelled out for the generated code: missing, null, "" or NaN.
 _ABSENT_TEST = 'v is M or v is None or v == "" or (type(v) is float and v != v)'
 
 
@@ -99,7 +74,7 @@ def _compiled(table: FieldTable) -> Callable[..., dict[str, Any]]:
 
 def _compile(table: FieldTable) -> Callable[..., dict[str, Any]]:
     """`apply_fields` for object holders, as Python source generated from the table: each row's
-    paths become nested "first present" probes (the same rules as the loop above)."""
+    paths become nested "first present" probes (the rules of `lookup` and `is_present`)."""
     slots = range(len(table.prefixes))
     lines = [f"def apply({', '.join(f'h{i}' for i in slots)}):", "    payload = {}"]
     lines += [f"    g{i} = h{i}.get" for i in slots]
