@@ -7,9 +7,10 @@ import argparse
 import sys
 
 import uvicorn
+from pydantic import ValidationError
 
 from . import cli
-from .settings import Settings, get_settings
+from .settings import Settings, describe_invalid, get_settings
 from .telemetry.logs import logging_config
 
 
@@ -50,7 +51,15 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "transform":
         return cli.run(args)
-    serve(get_settings())
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        print(
+            f"gainsight-transformer: invalid settings in the environment:\n{describe_invalid(exc)}",
+            file=sys.stderr,
+        )
+        return cli.EXIT_USAGE
+    serve(settings)
     return 0
 
 

@@ -6,8 +6,9 @@ import gc
 import logging
 import sys
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
@@ -20,7 +21,10 @@ from .rudder.destination import TransformContext
 from .rudder.egress import EgressPolicy, guarded_transport
 from .rudder.errors import RequestError
 from .rudder.lane import TransformerApp, request_error_response, unexpected_error_response
+from .rudder.routes import features_document
 from .rudder.routes import router as rudder_router
+from .rudder.upstream.features import UpstreamFeatures, kept_fresh
+from .rudder.upstream.forward import Upstream
 from .settings import Settings, get_settings
 from .telemetry import metrics
 from .telemetry.logs import access_log
@@ -72,11 +76,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with build_http_client(settings, app.state.egress) as client:
+        async with AsyncExitStack() as stack:
+            client = await stack.enter_async_context(build_http_client(settings, app.state.egress))
             app.state.http = client
             app.state.transform_context = TransformContext(
                 http=client, egress=app.state.egress, settings=settings
             )
+            if app.state.upstream is not None:
+                stack.push_async_callback(app.state.upstream.aclose)
+                await stack.enter_async_context(kept_fresh(app.state.upstream_features))
             tune_garbage_collector()
             yield
         access_log.flush()
@@ -91,13 +99,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.destinations = {destination.name: destination}
     app.state.egress = EgressPolicy.from_setting(settings.gainsight_host_allowlist)
     app.include_router(rudder_router)
+    app.state.upstream = app.state.upstream_features = None
+    if settings.upstream_transformer_url:
+        app.state.upstream = Upstream(
+            settings.upstream_transformer_url,
+            timeout=settings.upstream_timeout_seconds,
+            max_connections=settings.upstream_max_connections,
+            max_body_bytes=settings.max_body_bytes,
+        )
+        app.state.upstream_features = UpstreamFeatures(
+            app.state.upstream,
+            features_document(app.state.destinations),
+            settings.upstream_features_refresh_seconds,
+        )
 
     @app.get("/health", **openapi_docs.HEALTH_ROUTE)
     @app.head("/health", include_in_schema=False)
-    async def health() -> dict[str, str]:
-        answer = {"service": "UP", "version": settings.transformer_build_version or SERVICE_VERSION}
+    async def health() -> dict[str, Any]:
+        answer: dict[str, Any] = {
+            "service": "UP",
+            "version": settings.transformer_build_version or SERVICE_VERSION,
+        }
         if settings.git_commit_sha:
             answer["gitCommitSha"] = settings.git_commit_sha
+        upstream: Upstream | None = app.state.upstream
+        if upstream is not None:  # informative only: Gainsight is served whatever the upstream does
+            answer["upstream"] = {"url": upstream.name, "reachable": upstream.reachable}
         return answer
 
     @app.get("/metrics", response_class=PlainTextResponse, **openapi_docs.METRICS_ROUTE)

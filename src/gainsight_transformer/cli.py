@@ -20,7 +20,7 @@ import httpx
 from pydantic import ValidationError
 
 from .app import create_app
-from .settings import Settings
+from .settings import Settings, describe_invalid
 from .telemetry.logs import logging_config
 
 EXIT_OK = 0
@@ -128,7 +128,7 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        raise UsageError(f"invalid settings in the environment:\n{exc}") from None
+        raise UsageError(f"invalid settings in the environment:\n{describe_invalid(exc)}") from None
 
 
 def build_request(args: argparse.Namespace, body: bytes) -> TransformRequest:

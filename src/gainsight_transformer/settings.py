@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -69,12 +70,60 @@ class Settings(BaseSettings):
         description="Gainsight's fixed rate-limit window: after a 429, the tenant's Company calls fail "
         "fast until the window ends (or Retry-After); 0 disables the fast-fail.",
     )
+    upstream_transformer_url: str | None = Field(
+        None,
+        description="Address of a stock rudder-transformer that answers every request this service "
+        "does not serve itself (other destinations, user transformations, sources...); unset: those "
+        "requests get 404.",
+    )
+    upstream_timeout_seconds: float = Field(
+        600.0,
+        gt=0,
+        description="Seconds a forwarded request may take (rudder-server waits 600 s for its "
+        "transformer; user transformations can be slow). Connecting gets at most 10 s of it.",
+    )
+    upstream_max_connections: int = Field(
+        100, ge=1, description="Pooled connections to the upstream transformer (rudder-server's own cap)."
+    )
+    upstream_features_refresh_seconds: float = Field(
+        30.0, gt=0, description="How often the upstream's /features is read again in the background."
+    )
     transformer_build_version: str | None = Field(
         None, description="Reported by /health as `version` when set."
     )
     git_commit_sha: str | None = Field(None, description="Reported by /health when set.")
 
+    @field_validator("upstream_transformer_url")
+    @classmethod
+    def _upstream_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        parts = urlsplit(value)
+        # The value is not echoed: it may carry credentials.
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                "must be an http:// or https:// URL with a host, e.g. http://rudder-transformer:9090"
+            )
+        try:
+            parts.port  # noqa: B018 - raises on a port that is not a number in range
+        except ValueError:
+            raise ValueError("has an invalid port") from None
+        if parts.query or parts.fragment:
+            raise ValueError("must not have a query or a fragment")
+        return value.rstrip("/")
+
 
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def describe_invalid(exc: ValidationError) -> str:
+    """One line per invalid setting, named as its environment variable; the values are left out
+    (an URL may carry credentials)."""
+    lines = []
+    for error in exc.errors(include_input=False, include_url=False):
+        name = "_".join(str(part) for part in error["loc"]).upper() or "settings"
+        lines.append(f"  {name}: {error['msg'].removeprefix('Value error, ')}")
+    return "\n".join(lines)

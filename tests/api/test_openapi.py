@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -239,6 +240,23 @@ def small_body_client() -> Iterator[TestClient]:
         yield test_client
 
 
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _features_without_upstream_answer(answer: dict[str, str]) -> None:
+    """The 503 of /features before an unreachable upstream transformer has answered."""
+    url = f"http://127.0.0.1:{_closed_port()}"
+    with TestClient(create_app(Settings(upstream_transformer_url=url))) as upstream_client:
+        response = upstream_client.get("/features")
+    assert response.status_code == 503
+    documented = re.escape(answer["error"].replace("http://rudder-transformer:9090", url))
+    pattern = re.sub(r"\\\(.*\\\)", r"\\(ConnectError: .+\\)", documented)
+    assert re.fullmatch(pattern, response.json()["error"]), (pattern, response.json())
+
+
 @pytest.mark.parametrize(("method", "path", "status", "answer"), list(_error_examples()))
 def test_documented_error_is_what_the_route_answers(
     small_body_client: TestClient,
@@ -248,6 +266,9 @@ def test_documented_error_is_what_the_route_answers(
     status: str,
     answer: dict[str, str],
 ) -> None:
+    if path == "/features":
+        _features_without_upstream_answer(answer)
+        return
     if answer["error"] == openapi_docs.INTERNAL_ERROR:
 
         def broken(*_: Any) -> Any:

@@ -130,3 +130,51 @@ def gainsight_service(simulator: Simulator) -> Iterator[str]:
 def fresh_simulator(simulator: Simulator) -> Simulator:
     simulator.admin("POST", "reset")
     return simulator
+
+
+RECORDING_UPSTREAM = Path(__file__).resolve().parent.parent / "support" / "recording_upstream.py"
+
+
+@dataclass
+class RecordingUpstream:
+    """tests/support/recording_upstream.py as its own process: a stand-in rudder-transformer."""
+
+    url: str
+    process: subprocess.Popen
+
+    def recorded(self) -> list[dict]:
+        return httpx.get(f"{self.url}/__recorded").json()
+
+    def control(self, **settings: object) -> None:
+        httpx.post(f"{self.url}/__control", json=settings).raise_for_status()
+
+    def reset(self) -> None:
+        httpx.post(f"{self.url}/__reset").raise_for_status()
+
+
+def start_recording_upstream(port: int = 0) -> RecordingUpstream:
+    process = subprocess.Popen(
+        [sys.executable, str(RECORDING_UPSTREAM), "--port", str(port)], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line.startswith("READY "):
+        stop(process)
+        raise RuntimeError(f"recording upstream did not start: {line!r}")
+    return RecordingUpstream(url=f"http://127.0.0.1:{line.split()[1]}", process=process)
+
+
+@pytest.fixture(scope="session")
+def recording_upstream() -> Iterator[RecordingUpstream]:
+    upstream = start_recording_upstream()
+    try:
+        yield upstream
+    finally:
+        stop(upstream.process)
+
+
+@pytest.fixture
+def upstream(recording_upstream: RecordingUpstream) -> RecordingUpstream:
+    """The session's recording upstream, forgetting earlier tests' requests and modes."""
+    recording_upstream.reset()
+    return recording_upstream

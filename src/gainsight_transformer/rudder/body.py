@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import Request
@@ -14,6 +15,12 @@ _TOO_LARGE = "request entity too large"
 
 
 async def read_body(request: Request, max_bytes: int) -> bytes:
+    """The body, inflated when it is gzip/deflate; at most `max_bytes` before and after."""
+    return decode_content(await read_raw(request, max_bytes), request.headers, max_bytes)
+
+
+async def read_raw(request: Request, max_bytes: int) -> bytes:
+    """The body bytes as received (no inflation), at most `max_bytes` (else 413)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
         raise RequestError(_TOO_LARGE, 413)
@@ -24,11 +31,15 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
         if size > max_bytes:
             raise RequestError(_TOO_LARGE, 413)
         chunks.append(chunk)
-    raw = b"".join(chunks)
-    encoding = request.headers.get("content-encoding", "").strip().lower()
+    return b"".join(chunks)
+
+
+def decode_content(raw: bytes, headers: Mapping[str, str], max_bytes: int) -> bytes:
+    """`raw` inflated according to its Content-Encoding (gzip, deflate or none)."""
+    encoding = headers.get("content-encoding", "").strip().lower()
     if encoding in ("gzip", "x-gzip", "deflate"):
-        raw = _inflate(raw, encoding, max_bytes)
-    elif encoding not in ("", "identity"):
+        return _inflate(raw, encoding, max_bytes)
+    if encoding not in ("", "identity"):
         raise RequestError(f"unsupported Content-Encoding: {encoding}", 415)
     return raw
 

@@ -8,7 +8,8 @@ request, and these routes with a `root_path`, go through FastAPI as usual. The r
 on the FastAPI router, so OpenAPI and `/docs` describe them.
 
 Being the outermost ASGI callable, it also wraps every HTTP request in a telemetry `Exchange`
-(X-Request-ID, the request metric, the access-log line).
+(X-Request-ID, the request metric, the access-log line), and, with an upstream transformer
+configured, passes every request that is not ours to it before FastAPI sees it (rudder/upstream).
 """
 
 from __future__ import annotations
@@ -22,11 +23,14 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from ..telemetry.exchange import Exchange, route_template
 from . import routes
+from .body import decode_content, read_raw
 from .errors import RequestError
+from .upstream.forward import Upstream
+from .upstream.routing import Route, forwarded_route, local_name, peek_dest_type, route_of
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +64,17 @@ class TransformerApp(FastAPI):
             await super().__call__(scope, receive, send)  # lifespan
             return
         exchange = Exchange(scope, send)
+        upstream: Upstream | None = self.state.upstream
+        if upstream is not None and not scope.get("root_path"):
+            route = route_of(scope["method"], scope["path"], self.state.destinations)
+            if route is Route.FORWARD:
+                await self._forward(upstream, exchange, scope, receive)
+                return
+            if route is Route.BY_DEST_TYPE:
+                replay = await self._forward_unless_ours(upstream, exchange, scope, receive, send)
+                if replay is None:
+                    return
+                receive = replay
         found = None
         if scope["method"] == "POST" and not scope.get("root_path"):
             found = _endpoint(scope["path"])
@@ -87,3 +102,53 @@ class TransformerApp(FastAPI):
             await response(scope, receive, send)
         finally:
             exchange.finish(template)
+
+    async def _forward(
+        self,
+        upstream: Upstream,
+        exchange: Exchange,
+        scope: Scope,
+        receive: Receive,
+        body: bytes | None = None,
+    ) -> None:
+        exchange.forwarded = True
+        try:
+            await upstream.forward(scope, receive, exchange.send, body)
+        finally:
+            exchange.finish(forwarded_route(scope["path"]))
+
+    async def _forward_unless_ours(
+        self, upstream: Upstream, exchange: Exchange, scope: Scope, receive: Receive, send: Send
+    ) -> Receive | None:
+        """Read a router body and forward it unless its `destType` is ours. For ours: a `receive`
+        that gives the body again; None when the request has been answered."""
+        request = Request(scope, receive)
+        max_bytes = self.state.transform_context.settings.max_body_bytes
+        try:
+            raw = await read_raw(request, max_bytes)
+        except RequestError as exc:  # too large: answered before anything is forwarded
+            response = request_error_response(exc)
+            exchange.tag(response)
+            try:
+                await response(scope, receive, send)
+            finally:
+                exchange.finish(_ROUTER)
+            return None
+        try:
+            dest_type = peek_dest_type(decode_content(raw, request.headers, max_bytes))
+        except RequestError:  # an encoding we cannot read: not ours to judge
+            dest_type = None
+        if not local_name(dest_type, self.state.destinations):
+            await self._forward(upstream, exchange, scope, receive, raw)
+            return None
+        return _replay(raw, receive)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` whose first message is the whole body already read; then the client's own."""
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replay() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replay

@@ -331,7 +331,18 @@ FEATURES_SCHEMA = {
 HEALTH_SCHEMA = {
     "type": "object",
     "required": ["service", "version"],
-    "properties": {"service": {"const": "UP"}, "version": STRING, "gitCommitSha": STRING},
+    "properties": {
+        "service": {"const": "UP"},
+        "version": STRING,
+        "gitCommitSha": STRING,
+        "upstream": {
+            "type": "object",
+            "description": "Only with UPSTREAM_TRANSFORMER_URL: its address (no credentials) and whether "
+            "the last exchange with it got an answer (null before the first).",
+            "required": ["url", "reachable"],
+            "properties": {"url": STRING, "reachable": {"type": ["boolean", "null"]}},
+        },
+    },
 }
 ERROR_SCHEMA = {"type": "object", "required": ["error"], "properties": {"error": STRING}}
 
@@ -626,7 +637,20 @@ FEATURES = {
     "supportTransformerProxyV1": True,
     "supportDestTransformCompactedPayloadV1": True,
 }
+MERGED_FEATURES = {
+    "routerTransform": {"MARKETO": True, "HS": True, "GAINSIGHT": True},
+    "regulations": ["AM", "BRAZE"],
+    "supportSourceTransformV1": True,
+    "upgradedToSourceTransformV2": True,
+    "supportTransformerProxyV1": True,
+    "supportDestTransformCompactedPayloadV1": False,
+}
 HEALTH = {"service": "UP", "version": "0.1.0", "gitCommitSha": "7cec6e9"}
+HEALTH_WITH_UPSTREAM = {
+    "service": "UP",
+    "version": "0.1.0",
+    "upstream": {"url": "http://rudder-transformer:9090", "reachable": True},
+}
 
 # --- decorator arguments of the routes ----------------------------------------------------------
 
@@ -835,13 +859,26 @@ PROXY_V1_ROUTE: dict[str, Any] = {
 FEATURES_ROUTE: dict[str, Any] = {
     "summary": "Capabilities",
     "tags": ["service"],
-    "description": "Read by rudder-server at start-up: Gainsight transforms at the router, the v1 "
-    "proxy and compacted payloads are supported.",
+    "description": "Read by rudder-server at start-up and every 10 s: Gainsight transforms at the "
+    "router, the v1 proxy and compacted payloads are supported. With UPSTREAM_TRANSFORMER_URL, the "
+    "upstream's document merged with ours: our destinations added to `routerTransform`, each protocol "
+    "flag true only where both support it, everything else the upstream's.",
     "responses": {
         200: {
             "description": "The capability document.",
-            "content": _json(FEATURES_SCHEMA, {"features": ("what this service advertises", FEATURES)}),
-        }
+            "content": _json(
+                FEATURES_SCHEMA,
+                {
+                    "features": ("what this service advertises alone", FEATURES),
+                    "merged": ("merged with an upstream transformer's document", MERGED_FEATURES),
+                },
+            ),
+        },
+        503: _errors(
+            "Only with UPSTREAM_TRANSFORMER_URL, until the upstream transformer has answered /features once.",
+            "the upstream transformer http://rudder-transformer:9090 has not answered /features yet "
+            "(ConnectError: All connection attempts failed); try again",
+        ),
     },
 }
 #: For `/health`, declared in app.py: `@app.api_route("/health", methods=[...], **HEALTH_ROUTE)`.
@@ -852,7 +889,13 @@ HEALTH_ROUTE: dict[str, Any] = {
     "responses": {
         200: {
             "description": "`gitCommitSha` only when `GIT_COMMIT_SHA` is set.",
-            "content": _json(HEALTH_SCHEMA, {"up": ("a build with GIT_COMMIT_SHA set", HEALTH)}),
+            "content": _json(
+                HEALTH_SCHEMA,
+                {
+                    "up": ("a build with GIT_COMMIT_SHA set", HEALTH),
+                    "upstream": ("with UPSTREAM_TRANSFORMER_URL set", HEALTH_WITH_UPSTREAM),
+                },
+            ),
         }
     },
 }

@@ -17,6 +17,7 @@ from .compacted import is_compacted
 from .destination import Destination, TransformContext
 from .errors import RequestError
 from .jsonio import dumps, parse_json_body
+from .upstream.features import UpstreamFeatures
 
 API_VERSION_HEADERS = {"apiVersion": "2"}
 JSON_TYPE = "application/json; charset=utf-8"
@@ -141,11 +142,9 @@ async def proxy_v1(
     return transform_response(proxy.v1_answer(result, destination, metadata))
 
 
-@router.get("/features", **openapi_docs.FEATURES_ROUTE)
-@router.get("/features/", include_in_schema=False)
-async def features(destinations: DestinationsDep) -> Response:
-    """Capabilities rudder-server reads at start-up (CONTRACT §1.8, RUDDER_SERVER §6)."""
-    document = {
+def features_document(destinations: dict[str, Destination]) -> dict[str, Any]:
+    """What this service alone supports (RUDDER_SERVER §6)."""
+    return {
         "routerTransform": {d.definition_name: True for d in destinations.values()},
         "regulations": [],
         "supportSourceTransformV1": True,
@@ -153,4 +152,17 @@ async def features(destinations: DestinationsDep) -> Response:
         "supportTransformerProxyV1": True,
         "supportDestTransformCompactedPayloadV1": True,
     }
-    return Response(dumps(document), media_type=JSON_TYPE)
+
+
+@router.get("/features", **openapi_docs.FEATURES_ROUTE)
+@router.get("/features/", include_in_schema=False)
+async def features(request: Request, destinations: DestinationsDep) -> Response:
+    """Capabilities rudder-server reads at start-up and then every 10 s; merged with the upstream
+    transformer's when there is one (rudder/upstream/features.py)."""
+    upstream: UpstreamFeatures | None = request.app.state.upstream_features
+    if upstream is None:
+        return Response(dumps(features_document(destinations)), media_type=JSON_TYPE)
+    document = await upstream.current()
+    if document is None:
+        return Response(dumps({"error": upstream.unavailable()}), status_code=503, media_type=JSON_TYPE)
+    return Response(document, media_type=JSON_TYPE)

@@ -47,7 +47,7 @@ class Exchange:
     is about to send, which spares a wrapper coroutine per message on the hot path.
     """
 
-    __slots__ = ("scope", "request_id", "status", "started", "_send")
+    __slots__ = ("scope", "request_id", "status", "started", "forwarded", "_send")
 
     def __init__(self, scope: Scope, send: Send) -> None:
         self.scope = scope
@@ -55,12 +55,17 @@ class Exchange:
         self.request_id = incoming_request_id(scope) or b"%032x" % getrandbits(128)
         self.status = 500  # if nothing is sent, the server answers 500
         self.started = time.perf_counter()
+        self.forwarded = False
+        """Answered by the upstream transformer (rudder/upstream)."""
         self._send = send
 
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             self.status = message["status"]
-            message["headers"] = [*message.get("headers", ()), (REQUEST_ID_HEADER, self.request_id)]
+            headers = message.get("headers", ())
+            # An upstream's own request ID is its answer's, passed on unchanged.
+            if not (self.forwarded and any(name.lower() == REQUEST_ID_HEADER for name, _ in headers)):
+                message["headers"] = [*headers, (REQUEST_ID_HEADER, self.request_id)]
         await self._send(message)
 
     def tag(self, response: Response) -> None:
@@ -74,7 +79,9 @@ class Exchange:
         status = self.status
         metrics.HTTP_REQUESTS.observe((method, route, _STATUS_TEXT.get(status) or str(status)), seconds)
         if access_log.enabled():
-            access_log.write(self.request_id, method, route, status, seconds, scope.get(EVENT_COUNT_KEY))
+            access_log.write(
+                self.request_id, method, route, status, seconds, scope.get(EVENT_COUNT_KEY), self.forwarded
+            )
 
 
-_STATUS_TEXT = {status: str(status) for status in (200, 400, 404, 413, 415, 500)}
+_STATUS_TEXT = {status: str(status) for status in (200, 400, 404, 413, 415, 500, 502, 503, 504)}

@@ -82,6 +82,9 @@ def logging_config(level: str) -> dict[str, Any]:
             "uvicorn": {"handlers": ["stderr"], "level": level, "propagate": False},
             "uvicorn.error": {"level": level},
             "uvicorn.access": {"handlers": ["stderr"], "level": level, "propagate": False},
+            # httpx writes a line per outbound call (forwarded requests included) without a request
+            # ID; the access line and the metrics already tell them. Kept at DEBUG.
+            "httpx": {"level": level if level == "DEBUG" else "WARNING"},
         },
     }
 
@@ -109,17 +112,24 @@ class AccessLog:
     def __init__(self, stream: BinaryIO | None = None) -> None:
         self.logger = logging.getLogger(self.NAME)
         self.stream = stream
-        self._pending: list[tuple[float, bytes, str, str, int, float, int | None]] = []
+        self._pending: list[tuple[float, bytes, str, str, int, float, int | None, bool]] = []
         self._flush_pending = False
 
     def enabled(self) -> bool:
         return self.logger.isEnabledFor(logging.INFO)
 
     def write(
-        self, request_id: bytes, method: str, route: str, status: int, seconds: float, events: int | None
+        self,
+        request_id: bytes,
+        method: str,
+        route: str,
+        status: int,
+        seconds: float,
+        events: int | None,
+        forwarded: bool = False,
     ) -> None:
         """Queue one request's line; `route` is a route template of ours (no escaping needed)."""
-        self._pending.append((time.time(), request_id, method, route, status, seconds, events))
+        self._pending.append((time.time(), request_id, method, route, status, seconds, events, forwarded))
         if len(self._pending) >= self.MAX_PENDING:
             self.flush()
         elif not self._flush_pending:
@@ -151,6 +161,7 @@ def _access_line(
     status: int,
     seconds: float,
     events: int | None,
+    forwarded: bool,
 ) -> bytes:
     text = request_id.decode()
     if "=" in text or ":" in text:  # a client could send `X-Request-ID: accessKey=...`
@@ -163,7 +174,9 @@ def _access_line(
         status,
         seconds * 1000,
     )
-    return line if events is None else line[:-2] + b',"events":%d}\n' % events
+    if events is not None:
+        line = line[:-2] + b',"events":%d}\n' % events
+    return line[:-2] + b',"forwarded":true}\n' if forwarded else line
 
 
 access_log = AccessLog()

@@ -106,7 +106,18 @@ COMPANY_CACHE = Counts(
     "Company name lookups in the in-process cache of group: hit (search skipped) or miss.",
     ("result",),
 )
-ALL = (HTTP_REQUESTS, EVENTS, OUTGOING_REQUESTS, OUTGOING_LATENCY, COMPANY_CACHE)
+FORWARDED = Counts(
+    "gainsight_transformer_forwarded_requests",
+    "Requests passed on to the upstream transformer, by its route template, the status our client "
+    "got and the outcome (answered, refused, timeout, too_large, client_gone, broken).",
+    ("route", "status", "outcome"),
+)
+FORWARD_LATENCY = Timings(
+    "gainsight_transformer_forwarded_request_duration_seconds",
+    "Time from receiving a request to the end of the upstream transformer's answer, by route template.",
+    ("route",),
+)
+ALL = (HTTP_REQUESTS, EVENTS, OUTGOING_REQUESTS, OUTGOING_LATENCY, COMPANY_CACHE, FORWARDED, FORWARD_LATENCY)
 
 
 class _Collector(Collector):
