@@ -24,3 +24,16 @@ def test_dockerfile_and_compose_file_pass_static_checks() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "hadolint" in result.stdout
+
+
+def test_compose_forwards_to_a_pinned_rudder_transformer() -> None:
+    import yaml
+
+    services = yaml.safe_load((REPO / "docker-compose.yml").read_text())["services"]
+    upstream = services["transformer"]["environment"]["UPSTREAM_TRANSFORMER_URL"]
+    host, port = upstream.removeprefix("http://").split(":")
+    assert host in services and port in services[host]["expose"]
+    image, tag = services[host]["image"].split(":")
+    assert image == "rudderstack/rudder-transformer"
+    assert tag[0].isdigit(), "pin a release tag, not latest"
+    assert services["transformer"]["depends_on"][host]["condition"] == "service_started"

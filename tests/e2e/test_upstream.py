@@ -380,7 +380,7 @@ def test_upstream_down_gives_502_and_gainsight_keeps_working(start: Callable[...
     service = start(UPSTREAM_TRANSFORMER_URL=closed)
     response = httpx.post(f"{service}/v0/destinations/webhook", content=b"[]")
     assert response.status_code == 502
-    assert response.json()["error"].startswith(f"upstream transformer {closed} failed: ConnectError")
+    assert response.json()["error"].startswith(f"upstream transformer {closed} failed: cannot connect: ")
     features = httpx.get(f"{service}/features")
     assert features.status_code == 503
     assert closed in features.json()["error"]
@@ -423,7 +423,7 @@ def test_a_slow_upstream_gives_504(start: Callable[..., str], upstream: Recordin
     started = time.monotonic()
     response = httpx.post(f"{service}/customTransform", content=b"[]", timeout=10)
     assert response.status_code == 504
-    assert "no answer in time" in response.json()["error"]
+    assert response.json()["error"].endswith("failed: no answer within 0.5 s")
     assert time.monotonic() - started < 2
 
 

@@ -184,7 +184,7 @@ def test_the_destination_cache_is_bounded_and_remembers_templates(monkeypatch) -
         dest = {"ID": f"d{n}", "Config": CONFIG}
         assert fastread.processor_events(orjson.dumps([{**element(IDENTIFY), "destination": dest}]))
     assert len(fastread._destinations) == fastread._CACHE_SIZE
-    template = {"Config": {**CONFIG, "accessKey": "{{ event.userId || \"k\" }}"}}
+    template = {"Config": {**CONFIG, "accessKey": '{{ event.userId || "k" }}'}}
     body = orjson.dumps([{**element(IDENTIFY), "destination": template}])
     assert fastread.processor_events(body) is None
     assert fastread.processor_events(body) is None  # known now, still the general path's

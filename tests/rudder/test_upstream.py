@@ -1,14 +1,16 @@
 """Unit tests of rudder/upstream: which requests stay here, the destType peek, the /features
-merge, the settings check, and the reverse proxy's error answers (upstream faked with respx)."""
+merge, the settings check, and the reverse proxy's answers against raw socket upstreams (resets,
+hangs, closes, non-HTTP answers)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+import re
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
 
-import httpx
 import pytest
-import respx
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
@@ -17,6 +19,7 @@ from gainsight_transformer.rudder.upstream.features import PROTOCOL_FLAGS, merge
 from gainsight_transformer.rudder.upstream.forward import display_url
 from gainsight_transformer.rudder.upstream.routing import Route, forwarded_route, peek_dest_type, route_of
 from gainsight_transformer.settings import Settings, describe_invalid
+from support.gainsight_stub import RawServer, reset
 
 LOCAL = {"gainsight"}
 
@@ -182,56 +185,163 @@ def test_display_url_leaves_out_credentials() -> None:
     assert display_url("http://user:secret@[::1]:9090/base") == "http://[::1]:9090/base"
 
 
-@pytest.fixture
-def forwarding_client() -> Iterator[TestClient]:
-    settings = Settings(
-        upstream_transformer_url="http://upstream.test:9090/base", upstream_features_refresh_seconds=3600
+def _read_request(conn: socket.socket) -> bytes:
+    """The request head and Content-Length body as received."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        received = conn.recv(65536)
+        if not received:
+            raise ConnectionError("closed")
+        data += received
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = re.search(rb"(?im)^content-length: *(\d+)", head)
+    while length and len(body) < int(length[1]):
+        body += conn.recv(65536)
+    return head + b"\r\n\r\n" + body
+
+
+FEATURES_BODY = b'{"routerTransform": {"HS": true}}'
+FEATURES_ANSWER = b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s" % (len(FEATURES_BODY), FEATURES_BODY)
+
+
+def _server(raw_server: Callable[..., RawServer], answer: Callable[[socket.socket, bytes], None]) -> str:
+    """An upstream whose /features is fine and whose other answers `answer` gives."""
+
+    def serve(conn: socket.socket) -> None:
+        while True:
+            try:
+                request = _read_request(conn)
+            except OSError:  # the client closed it, or `answer` did
+                return
+            if request.startswith(b"GET /base/features "):
+                conn.sendall(FEATURES_ANSWER)
+                continue
+            answer(conn, request)
+            return
+
+    return f"http://127.0.0.1:{raw_server(serve).port}/base"
+
+
+def _client(url: str, **settings: Any) -> TestClient:
+    return TestClient(
+        create_app(Settings(upstream_transformer_url=url, upstream_features_refresh_seconds=3600, **settings))
     )
-    with respx.mock(assert_all_called=False) as mock:
-        mock.get("http://upstream.test:9090/base/features").respond(json={"routerTransform": {"HS": True}})
-        with TestClient(create_app(settings)) as client:
-            client.respx = mock  # type: ignore[attr-defined]
-            yield client
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _hang(conn: socket.socket, _: bytes) -> None:
+    time.sleep(3)
+
+
+def _close(conn: socket.socket, _: bytes) -> None:
+    conn.close()
+
+
+def _garbage(conn: socket.socket, _: bytes) -> None:
+    conn.sendall(b"SMTP ready\r\n\r\n")
+    conn.close()
 
 
 @pytest.mark.parametrize(
-    ("failure", "status", "text"),
+    ("answer", "status", "text"),
     [
-        (httpx.ConnectError("connection refused"), 502, "failed: ConnectError: connection refused"),
-        (httpx.ReadError("reset by peer"), 502, "failed: ReadError: reset by peer"),
-        (httpx.ReadTimeout("timed out"), 504, "failed: ReadTimeout: timed out (no answer in time)"),
-        (httpx.ConnectTimeout("timed out"), 504, "failed: ConnectTimeout: timed out (no answer in time)"),
+        (lambda conn, _: reset(conn), 502, "the connection broke"),
+        (_close, 502, "the upstream closed the connection without answering"),
+        (_garbage, 502, "not an HTTP answer"),
+        (_hang, 504, "no answer within 0.5 s"),
     ],
+    ids=["reset", "closed", "not HTTP", "hangs"],
 )
 def test_upstream_failures_are_retryable_answers_naming_it(
-    forwarding_client: TestClient, failure: Exception, status: int, text: str
+    raw_server: Callable[..., RawServer],
+    answer: Callable[[socket.socket, bytes], None],
+    status: int,
+    text: str,
 ) -> None:
-    forwarding_client.respx.post("http://upstream.test:9090/base/v0/destinations/am").mock(
-        side_effect=failure
-    )  # type: ignore[attr-defined]
-    response = forwarding_client.post("/v0/destinations/am", content=b"[]")
+    url = _server(raw_server, answer)
+    with _client(url, upstream_timeout_seconds=0.5) as client:
+        response = client.post("/v0/destinations/am", content=b"[]")
     assert response.status_code == status
-    assert response.json() == {"error": f"upstream transformer http://upstream.test:9090/base {text}"}
+    error = response.json()["error"]
+    assert error.startswith(f"upstream transformer {url} failed: ")
+    assert text in error
 
 
-def test_path_and_query_go_under_the_upstreams_base_path(forwarding_client: TestClient) -> None:
-    route = forwarding_client.respx.route(method="PATCH")  # type: ignore[attr-defined]
-    route.respond(201, content=b"\x00raw", headers={"X-From": "upstream"})
-    response = forwarding_client.patch("/v1/sources/a%2Fb?x=%20y&x=2", content=b"\xff")
+def test_a_closed_port_is_502_cannot_connect() -> None:
+    url = f"http://127.0.0.1:{_closed_port()}"
+    with _client(url) as client:
+        response = client.post("/v0/destinations/am", content=b"[]")
+        health = client.get("/health").json()
+    assert response.status_code == 502
+    assert response.json()["error"].startswith(f"upstream transformer {url} failed: cannot connect: ")
+    assert health["upstream"] == {"url": url, "reachable": False}
+
+
+def test_path_query_and_body_go_under_the_upstreams_base_path(raw_server: Callable[..., RawServer]) -> None:
+    seen: list[bytes] = []
+
+    def answer(conn: socket.socket, request: bytes) -> None:
+        seen.append(request)
+        conn.sendall(b"HTTP/1.1 201 Created\r\nX-From: upstream\r\nContent-Length: 4\r\n\r\n\x00raw")
+
+    with _client(_server(raw_server, answer)) as client:
+        response = client.patch("/v1/sources/a%2Fb?x=%20y&x=2", content=b"\xff")
     assert response.status_code == 201
     assert response.content == b"\x00raw"
     assert response.headers["X-From"] == "upstream"
-    request = route.calls.last.request
-    assert request.url.raw_path == b"/base/v1/sources/a%2Fb?x=%20y&x=2"
-    assert request.content == b"\xff"
+    head, _, body = seen[0].partition(b"\r\n\r\n")
+    assert head.split(b"\r\n")[0] == b"PATCH /base/v1/sources/a%2Fb?x=%20y&x=2 HTTP/1.1"
+    assert body == b"\xff"
 
 
-def test_features_merge_through_the_app(forwarding_client: TestClient) -> None:
-    document = forwarding_client.get("/features").json()
+def test_a_pooled_connection_closed_by_the_upstream_is_replaced(raw_server: Callable[..., RawServer]) -> None:
+    """Node closes idle keep-alive connections; the next request must not fail for it."""
+    served: list[int] = []
+
+    def answer_once_then_close(conn: socket.socket, request: bytes) -> None:
+        served.append(1)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        time.sleep(0.2)
+        conn.close()  # keep-alive was implied; the close comes while the connection is idle
+
+    with _client(_server(raw_server, answer_once_then_close)) as client:
+        for _ in range(3):
+            assert client.post("/v0/destinations/am", content=b"[]").content == b"ok"
+            time.sleep(0.3)
+    assert len(served) == 3
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok",
+        b"HTTP/1.1 200 OK\r\n\r\nok",  # until the connection closes
+        b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nok",  # cut short
+    ],
+    ids=["connection close", "read until close", "cut short"],
+)
+def test_connections_the_upstream_closes_give_back_their_slot(
+    raw_server: Callable[..., RawServer], answer: bytes
+) -> None:
+    def close_after_answering(conn: socket.socket, _: bytes) -> None:
+        conn.sendall(answer)
+        conn.close()
+
+    with _client(_server(raw_server, close_after_answering), upstream_max_connections=2) as client:
+        statuses = [client.post("/v0/destinations/am", content=b"[]").status_code for _ in range(6)]
+    assert statuses == [200] * 6
+
+
+def test_features_merge_through_the_app(raw_server: Callable[..., RawServer]) -> None:
+    with _client(_server(raw_server, _close)) as client:
+        document = client.get("/features").json()
+        health = client.get("/health").json()
     assert document == {"routerTransform": {"HS": True, "GAINSIGHT": True}} | {
         flag: False for flag in PROTOCOL_FLAGS
     }
-    assert json.loads(forwarding_client.get("/health").text)["upstream"] == {
-        "url": "http://upstream.test:9090/base",
-        "reachable": True,
-    }
+    assert health["upstream"]["reachable"] is True

@@ -877,7 +877,7 @@ FEATURES_ROUTE: dict[str, Any] = {
         503: _errors(
             "Only with UPSTREAM_TRANSFORMER_URL, until the upstream transformer has answered /features once.",
             "the upstream transformer http://rudder-transformer:9090 has not answered /features yet "
-            "(ConnectError: All connection attempts failed); try again",
+            "(cannot connect: Connect call failed ('10.96.0.12', 9090)); try again",
         ),
     },
 }

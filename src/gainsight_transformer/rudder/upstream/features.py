@@ -16,10 +16,10 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import orjson
 
-from .forward import Upstream
+from .client import UpstreamError
+from .forward import FEATURES_TIMEOUT, Upstream
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +57,19 @@ class UpstreamFeatures:
 
     async def refresh(self) -> bool:
         try:
-            response = await self.upstream.get("/features")
-            if response.status_code != 200:
-                raise ValueError(f"it answered HTTP {response.status_code}")
-            document = orjson.loads(response.content)
+            status, content = await self.upstream.get("/features")
+            if status != 200:
+                raise ValueError(f"it answered HTTP {status}")
+            document = orjson.loads(content)
             if not isinstance(document, dict):
                 raise ValueError("its answer is not a JSON object")
-        except (httpx.HTTPError, ValueError) as exc:
-            problem = f"{type(exc).__name__}: {exc}" if isinstance(exc, httpx.HTTPError) else str(exc)
+        except TimeoutError:
+            problem = f"no answer within {FEATURES_TIMEOUT:g} s"
+        except (UpstreamError, ValueError) as exc:
+            problem = str(exc)
+        else:
+            problem = ""
+        if problem:
             if problem != self.problem or self.document is None:
                 log.warning(
                     "could not read /features of the upstream transformer %s: %s", self.upstream.name, problem

@@ -3,17 +3,18 @@ in; the upstream's status, headers and body bytes out, streamed both ways."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import httpx
 import orjson
 from starlette.types import Message, Receive, Scope, Send
 
 from ...telemetry import metrics
+from .client import UpstreamClient, UpstreamError, UpstreamTimeout
 from .routing import forwarded_route
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ HOP_BY_HOP = frozenset(
 )
 _CONNECT_TIMEOUT = 10.0
 FEATURES_TIMEOUT = 10.0
+_READ_FIRST = 1024 * 1024
 
 
 class _BodyTooLarge(Exception):
@@ -81,72 +83,82 @@ class Upstream:
     """A stock rudder-transformer that answers every request this service does not serve.
 
     The address is the operator's, so it is not held to the Gainsight egress rules; it gets its
-    own pooled client with its own limits, follows no redirects and adds no headers of its own.
+    own pool of connections (client.py), follows no redirects and adds no headers of its own.
     """
 
     def __init__(self, url: str, *, timeout: float, max_connections: int, max_body_bytes: int) -> None:
-        self.url = httpx.URL(url)
         self.name = display_url(url)
         self.max_body_bytes = max_body_bytes
         self.reachable: bool | None = None
         """What the last exchange with the upstream showed (None before the first)."""
-        self.client = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout, connect=min(timeout, _CONNECT_TIMEOUT)),
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-            follow_redirects=False,
+        self.client = UpstreamClient(
+            url,
+            timeout=timeout,
+            connect_timeout=min(timeout, _CONNECT_TIMEOUT),
+            max_connections=max_connections,
         )
-        # httpx would add Accept, Accept-Encoding, User-Agent... where the client sent none.
-        for name in list(self.client.headers):
-            del self.client.headers[name]
-        self._base_path = self.url.raw_path.rstrip(b"/")
+        self._base_path = urlsplit(url).path.rstrip("/").encode()
 
     async def aclose(self) -> None:
         await self.client.aclose()
 
-    def target(self, scope: Scope) -> httpx.URL:
+    def target(self, scope: Scope) -> bytes:
+        """The request target at the upstream: its base path, then ours and the query, as received."""
         raw_path = scope.get("raw_path") or scope["path"].encode()
         query = scope.get("query_string") or b""
-        return self.url.copy_with(raw_path=self._base_path + raw_path + (b"?" + query if query else b""))
+        return self._base_path + raw_path + (b"?" + query if query else b"")
 
-    async def get(self, path: str) -> httpx.Response:
-        """A GET of our own (the features refresh), counted in `reachable`."""
+    async def get(self, path: str) -> tuple[int, bytes]:
+        """A GET of our own (the features refresh): status and body."""
         try:
-            url = self.url.copy_with(raw_path=self._base_path + path.encode())
-            response = await self.client.get(url, timeout=FEATURES_TIMEOUT)
-        except httpx.TransportError:
+            async with asyncio.timeout(FEATURES_TIMEOUT):
+                response = await self.client.request("GET", self._base_path + path.encode(), [], None)
+                try:
+                    body = b"".join([chunk async for chunk in response.body()])
+                finally:
+                    response.close()
+        except (UpstreamError, TimeoutError):
             self.reachable = False
             raise
         self.reachable = True
-        return response
+        return response.status, body
 
     async def forward(
         self, scope: Scope, receive: Receive, send: Send, body: bytes | None = None
     ) -> Forwarded:
         """Pass the request on and stream the answer back. `body`: the request body when the caller
-        has already read it (it then goes out as those bytes); otherwise it is streamed from `receive`."""
+        has already read it (it then goes out as those bytes); otherwise it comes from `receive`."""
         started = time.perf_counter()
-        headers = _passed_on(scope["headers"], b"host")
+        headers = _passed_on(scope["headers"], b"host", b"expect")
         declared = _content_length(headers)
-        if declared is not None and declared > self.max_body_bytes:
+        try:
+            if declared is not None and declared > self.max_body_bytes:
+                raise _BodyTooLarge
+            if body is None:
+                body = await self._small_body(receive, declared, scope["headers"])
+            content: bytes | AsyncIterator[bytes] | None = (
+                body
+                if body is not None or not _has_body(declared, scope["headers"])
+                else self._stream_body(receive)
+            )
+            result = await self._exchange(scope, send, headers, content, declared)
+        except _BodyTooLarge:
             result = await _answer(send, 413, "request entity too large", "too_large")
-        else:
-            content = body if body is not None else self._request_body(scope, receive, headers)
-            result = await self._exchange(scope, send, headers, content)
+        except _ClientGone:
+            result = Forwarded(499, "client_gone")
         route = forwarded_route(scope["path"])
         metrics.FORWARDED.inc((route, str(result.status), result.outcome))
         metrics.FORWARD_LATENCY.observe((route,), time.perf_counter() - started)
         return result
 
-    def _request_body(
-        self, scope: Scope, receive: Receive, headers: list[tuple[bytes, bytes]]
-    ) -> AsyncIterator[bytes] | None:
-        chunked = any(
-            name.lower() == b"transfer-encoding" and b"chunked" in value.lower()
-            for name, value in scope["headers"]
-        )
-        if _content_length(headers) is None and not chunked:
-            return None
-        return self._stream_body(receive)
+    async def _small_body(
+        self, receive: Receive, declared: int | None, headers: list[tuple[bytes, bytes]]
+    ) -> bytes | None:
+        """Bodies up to 1 MiB are read before forwarding, so that they can be sent again on a new
+        connection if a pooled one fails; larger or chunked ones are streamed (None)."""
+        if declared is None or declared > _READ_FIRST:
+            return b"" if not _has_body(declared, headers) else None
+        return b"".join([chunk async for chunk in self._stream_body(receive)])
 
     async def _stream_body(self, receive: Receive) -> AsyncIterator[bytes]:
         size = 0
@@ -169,47 +181,47 @@ class Upstream:
         send: Send,
         headers: list[tuple[bytes, bytes]],
         content: bytes | AsyncIterator[bytes] | None,
+        declared: int | None,
     ) -> Forwarded:
-        request = self.client.build_request(
-            scope["method"], self.target(scope), headers=headers, content=content
-        )
         try:
-            response = await self.client.send(request, stream=True)
-        except _BodyTooLarge:
-            return await _answer(send, 413, "request entity too large", "too_large")
-        except _ClientGone:
-            return Forwarded(499, "client_gone")
-        except httpx.TimeoutException as exc:
-            self.reachable = not isinstance(exc, httpx.ConnectTimeout)
-            return await _answer(send, 504, f"{self._failure(exc)} (no answer in time)", "timeout")
-        except httpx.TransportError as exc:
+            response = await self.client.request(
+                scope["method"], self.target(scope), headers, content, declared
+            )
+        except UpstreamTimeout as exc:
+            self.reachable = not str(exc).startswith("no connection")
+            return await _answer(send, 504, f"upstream transformer {self.name} failed: {exc}", "timeout")
+        except UpstreamError as exc:
             self.reachable = False
-            return await _answer(send, 502, self._failure(exc), "refused")
+            return await _answer(send, 502, f"upstream transformer {self.name} failed: {exc}", "refused")
         self.reachable = True
         try:
             await send(
                 {
                     "type": "http.response.start",
-                    "status": response.status_code,
+                    "status": response.status,
                     # uvicorn adds its own Date and Server: one of each is right.
-                    "headers": _passed_on(response.headers.raw, b"date", b"server"),
+                    "headers": _passed_on(response.headers, b"date", b"server"),
                 }
             )
-            async for chunk in response.aiter_raw():
+            async for chunk in response.body():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
-        except httpx.TransportError as exc:
+        except UpstreamError as exc:
             # Too late for an error answer: the status is out. Ending here without the final body
             # message makes the server close the connection, so the client sees a broken answer.
-            log.warning("upstream transformer %s broke off its answer: %s", self.name, type(exc).__name__)
-            return Forwarded(response.status_code, "broken")
+            log.warning("upstream transformer %s broke off its answer: %s", self.name, exc)
+            return Forwarded(response.status, "broken")
         finally:
-            await response.aclose()
-        return Forwarded(response.status_code, "answered")
+            response.close()
+        return Forwarded(response.status, "answered")
 
-    def _failure(self, exc: httpx.TransportError) -> str:
-        detail = str(exc) or type(exc).__name__
-        return f"upstream transformer {self.name} failed: {type(exc).__name__}: {detail}"
+
+def _has_body(declared: int | None, headers: list[tuple[bytes, bytes]]) -> bool:
+    if declared is not None:
+        return declared > 0
+    return any(
+        name.lower() == b"transfer-encoding" and b"chunked" in value.lower() for name, value in headers
+    )
 
 
 def _content_length(headers: list[tuple[bytes, bytes]]) -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Container
 from typing import Any
@@ -105,6 +106,7 @@ _FORWARDED_PATHS = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=1024)
 def forwarded_route(path: str) -> str:
     """A bounded label for a forwarded path: the upstream's route template, or "other"."""
     plain = path[:-1] if len(path) > 1 and path.endswith("/") else path
