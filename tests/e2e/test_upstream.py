@@ -456,3 +456,23 @@ def test_an_invalid_upstream_url_stops_the_start_with_a_clear_error(tmp_path: Pa
     assert "UPSTREAM_TRANSFORMER_URL: must be an http:// or https:// URL" in result.stderr
     assert "hunter2" not in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_readme_walkthrough_does_what_it_says(service: str, upstream: RecordingUpstream) -> None:
+    script = Path(__file__).resolve().parents[2] / "examples" / "upstream" / "walkthrough.sh"
+    result = subprocess.run(
+        ["bash", str(script)],
+        env={"PATH": "/usr/bin:/bin", "BASE_URL": service, "UPSTREAM_URL": upstream.url},
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    sections = result.stdout.split("== ")[1:]
+    features, identify, webhook, recorded = (section.split("\n", 1)[1] for section in sections)
+    assert json.loads(features)["routerTransform"] == {"MARKETO": True, "HS": True, "WEBHOOK": True, "GAINSIGHT": True}
+    [answer] = json.loads(identify)
+    assert answer["statusCode"] == 200
+    assert answer["output"]["endpoint"] == "https://acme.gainsightcloud.com/v1.0/api/people"
+    assert json.loads(webhook)["echo"]["target"] == "/v0/destinations/webhook"
+    targets = {(r["method"], r["target"]) for r in json.loads(recorded)}
+    assert targets <= {("GET", "/features"), ("POST", "/v0/destinations/webhook")}
+    assert ("POST", "/v0/destinations/webhook") in targets
