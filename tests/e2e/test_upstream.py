@@ -463,12 +463,19 @@ def test_the_readme_walkthrough_does_what_it_says(service: str, upstream: Record
     result = subprocess.run(
         ["bash", str(script)],
         env={"PATH": "/usr/bin:/bin", "BASE_URL": service, "UPSTREAM_URL": upstream.url},
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     sections = result.stdout.split("== ")[1:]
     features, identify, webhook, recorded = (section.split("\n", 1)[1] for section in sections)
-    assert json.loads(features)["routerTransform"] == {"MARKETO": True, "HS": True, "WEBHOOK": True, "GAINSIGHT": True}
+    assert json.loads(features)["routerTransform"] == {
+        "MARKETO": True,
+        "HS": True,
+        "WEBHOOK": True,
+        "GAINSIGHT": True,
+    }
     [answer] = json.loads(identify)
     assert answer["statusCode"] == 200
     assert answer["output"]["endpoint"] == "https://acme.gainsightcloud.com/v1.0/api/people"

@@ -345,3 +345,22 @@ def test_features_merge_through_the_app(raw_server: Callable[..., RawServer]) ->
         flag: False for flag in PROTOCOL_FLAGS
     }
     assert health["upstream"]["reachable"] is True
+
+
+@pytest.mark.parametrize(
+    ("method", "body", "framing"),
+    [("GET", None, None), ("POST", b"", b"content-length: 0"), ("POST", b"[]", b"content-length: 2")],
+)
+def test_requests_without_a_body_get_no_framing_header(
+    raw_server: Callable[..., RawServer], method: str, body: bytes | None, framing: bytes | None
+) -> None:
+    seen: list[bytes] = []
+
+    def answer(conn: socket.socket, request: bytes) -> None:
+        seen.append(request)
+        conn.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
+
+    with _client(_server(raw_server, answer)) as client:
+        assert client.request(method, "/v0/validate", content=body).status_code == 204
+    framings = re.findall(rb"(?im)^(content-length: *\d+|transfer-encoding: *\S+)", seen[0])
+    assert framings == ([] if framing is None else [framing])

@@ -134,13 +134,13 @@ class Upstream:
         try:
             if declared is not None and declared > self.max_body_bytes:
                 raise _BodyTooLarge
-            if body is None:
-                body = await self._small_body(receive, declared, scope["headers"])
-            content: bytes | AsyncIterator[bytes] | None = (
-                body
-                if body is not None or not _has_body(declared, scope["headers"])
-                else self._stream_body(receive)
-            )
+            content: bytes | AsyncIterator[bytes] | None = b"" if body is None and declared == 0 else body
+            if content is None and _has_body(declared, scope["headers"]):
+                # Up to 1 MiB a body is read first, so that it can be sent again on a new connection
+                # if a pooled one fails; larger or chunked ones are streamed as they arrive.
+                content = self._stream_body(receive)
+                if declared is not None and declared <= _READ_FIRST:
+                    content = b"".join([chunk async for chunk in content])
             result = await self._exchange(scope, send, headers, content, declared)
         except _BodyTooLarge:
             result = await _answer(send, 413, "request entity too large", "too_large")
@@ -150,15 +150,6 @@ class Upstream:
         metrics.FORWARDED.inc((route, str(result.status), result.outcome))
         metrics.FORWARD_LATENCY.observe((route,), time.perf_counter() - started)
         return result
-
-    async def _small_body(
-        self, receive: Receive, declared: int | None, headers: list[tuple[bytes, bytes]]
-    ) -> bytes | None:
-        """Bodies up to 1 MiB are read before forwarding, so that they can be sent again on a new
-        connection if a pooled one fails; larger or chunked ones are streamed (None)."""
-        if declared is None or declared > _READ_FIRST:
-            return b"" if not _has_body(declared, headers) else None
-        return b"".join([chunk async for chunk in self._stream_body(receive)])
 
     async def _stream_body(self, receive: Receive) -> AsyncIterator[bytes]:
         size = 0
