@@ -94,20 +94,26 @@ class Simulator:
         self.admin("POST", "faults", json=fault)
 
 
-@pytest.fixture(scope="session")
-def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
+def start_simulator(tls_dir: Path, *options: str) -> tuple[Simulator, subprocess.Popen]:
     """The Gainsight simulator over HTTPS on a free loopback port, as its own process."""
-    tls_dir = tmp_path_factory.mktemp("simulator-tls")
-    command = [sys.executable, "-m", "gainsight_simulator", "--port", "0", "--tls-dir", str(tls_dir)]
+    command = [sys.executable, "-m", "gainsight_simulator", "--port", "0", "--tls-dir", str(tls_dir), *options]
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, text=True, env={**os.environ, "SIM_LOG_LEVEL": "WARNING"}
     )
+    assert process.stdout is not None
+    line = process.stdout.readline()  # the ready line, printed once it listens
+    if not line.startswith(READY_PREFIX):
+        stop(process)
+        raise RuntimeError(f"simulator did not start: {line!r}")
+    url = line[len(READY_PREFIX) :].strip()
+    return Simulator(url=url, domain=url.removeprefix("https://"), ca_file=tls_dir / "ca.pem"), process
+
+
+@pytest.fixture(scope="session")
+def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
+    simulator, process = start_simulator(tmp_path_factory.mktemp("simulator-tls"))
     try:
-        assert process.stdout is not None
-        line = process.stdout.readline()  # the ready line, printed once it listens
-        assert line.startswith(READY_PREFIX), f"simulator did not start: {line!r}"
-        url = line[len(READY_PREFIX) :].strip()
-        yield Simulator(url=url, domain=url.removeprefix("https://"), ca_file=tls_dir / "ca.pem")
+        yield simulator
     finally:
         stop(process)
 

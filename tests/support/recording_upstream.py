@@ -10,9 +10,12 @@ Control routes (never recorded):
     GET  /__recorded     the requests seen so far (`body` base64, up to 1 MiB; `sha256`, `length`)
     POST /__reset        forget them and go back to normal answers
     POST /__control      {"mode": "normal" | "slow" | "reset" | "broken", "delay": seconds,
-                          "features": {...}, "featuresStatus": 200}
+                          "features": {...}, "featuresStatus": 200, "transform": false}
 
-`slow` waits `delay` seconds before answering, `reset` drops the connection (TCP RST) instead of
+With `"transform": true`, `POST /v0/destinations/<name>` answers as a destination transform: one
+200 element per event (plain or compacted body) whose `output` POSTs the message to the
+destination's `Config.webhookUrl`, metadata echoed. `POST /data-plane/...` (rudder-server's control
+plane calls, CONFIG_BACKEND_URL) answers 204. `slow` waits `delay` seconds before answering, `reset` drops the connection (TCP RST) instead of
 answering, `broken` sends a status line and half of a body, then closes. A request header
 `X-Answer-Gzip: 1` gets a gzip-encoded answer (`Content-Encoding: gzip`), and `X-Answer-Status: N`
 an answer with status N.
@@ -55,6 +58,7 @@ class State:
         self.delay = 0.0
         self.features: Any = FEATURES
         self.features_status = 200
+        self.transform = False
 
 
 def _read_chunked(rfile: Any) -> bytes:
@@ -67,6 +71,28 @@ def _read_chunked(rfile: Any) -> bytes:
             return b"".join(parts)
         parts.append(rfile.read(size))
         rfile.readline()
+
+
+def _transformed(body: Any, compacted: bool) -> list[dict[str, Any]]:
+    """A destination transform's answer: each message POSTed as JSON to `Config.webhookUrl`."""
+    events = body["input"] if compacted else body
+    answers = []
+    for event in events:
+        metadata = event.get("metadata") or {}
+        destination = body["destinations"][metadata["destinationId"]] if compacted else event["destination"]
+        output = {
+            "version": "1",
+            "type": "REST",
+            "method": "POST",
+            "endpoint": (destination.get("Config") or {}).get("webhookUrl", ""),
+            "userId": "",
+            "headers": {"Content-Type": "application/json"},
+            "params": {},
+            "body": {"JSON": event.get("message") or {}, "JSON_ARRAY": {}, "XML": {}, "FORM": {}},
+            "files": {},
+        }
+        answers.append({"output": output, "metadata": metadata, "statusCode": 200})
+    return answers
 
 
 def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
@@ -104,6 +130,7 @@ def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
                     state.delay = float(control.get("delay", state.delay))
                     state.features = control.get("features", state.features)
                     state.features_status = int(control.get("featuresStatus", state.features_status))
+                    state.transform = bool(control.get("transform", state.transform))
             self._send(200, b"{}", {"Content-Type": "application/json"})
 
         def _serve(self) -> None:
@@ -124,6 +151,7 @@ def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
                 )
                 mode, delay = state.mode, state.delay
                 features, features_status = state.features, state.features_status
+                transform = state.transform
             if mode == "slow":
                 time.sleep(delay)
             if mode == "reset":
@@ -139,6 +167,14 @@ def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
                 self.wfile.flush()
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            if self.path.startswith("/data-plane/") and self.command == "POST":
+                self._send(204, b"", {})
+                return
+            if transform and self.command == "POST" and self.path.startswith("/v0/destinations/"):
+                compacted = self.headers.get("X-Content-Format") == "json+compactedv1"
+                answer = json.dumps(_transformed(json.loads(body), compacted)).encode()
+                self._send(200, answer, {"Content-Type": "application/json", "apiVersion": "2"})
                 return
             if self.path == "/features" and self.command == "GET":
                 # rudder-transformer serves the document as text

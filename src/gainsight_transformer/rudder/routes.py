@@ -65,7 +65,7 @@ async def processor_transform(
     handler = find_destination(destinations, destination)
     if events is None:
         events = pipeline.processor_events(body, compacted=compacted)
-    note_events(request.scope, len(events))
+    note_events(request.scope, len(events), compacted)
     answer = await pipeline.processor_transform(events, destination, handler, ctx)
     return transform_response(answer)
 
@@ -103,7 +103,7 @@ async def router_transform(
         except orjson.JSONDecodeError:
             raise RequestError("oauth-secret header is not valid JSON") from None
     events = pipeline.read_events(elements, errors)
-    note_events(request.scope, len(events))
+    note_events(request.scope, len(events), compacted)
     return transform_response(await pipeline.router_transform(events, dest_type, handler, ctx))
 
 

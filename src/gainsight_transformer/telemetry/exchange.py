@@ -29,8 +29,14 @@ def incoming_request_id(scope: Scope) -> bytes | None:
     return None
 
 
-def note_events(scope: Scope, count: int) -> None:
+COMPACTED_KEY = "gainsight.compacted"
+"""Scope key set when a transform route read a compacted (`json+compactedv1`) body."""
+
+
+def note_events(scope: Scope, count: int, compacted: bool = False) -> None:
     scope[EVENT_COUNT_KEY] = count
+    if compacted:
+        scope[COMPACTED_KEY] = True
 
 
 def route_template(scope: Scope) -> str:
@@ -80,7 +86,14 @@ class Exchange:
         metrics.HTTP_REQUESTS.observe((method, route, _STATUS_TEXT.get(status) or str(status)), seconds)
         if access_log.enabled():
             access_log.write(
-                self.request_id, method, route, status, seconds, scope.get(EVENT_COUNT_KEY), self.forwarded
+                self.request_id,
+                method,
+                route,
+                status,
+                seconds,
+                scope.get(EVENT_COUNT_KEY),
+                self.forwarded,
+                COMPACTED_KEY in scope,
             )
 
 

@@ -112,7 +112,7 @@ class AccessLog:
     def __init__(self, stream: BinaryIO | None = None) -> None:
         self.logger = logging.getLogger(self.NAME)
         self.stream = stream
-        self._pending: list[tuple[float, bytes, str, str, int, float, int | None, bool]] = []
+        self._pending: list[tuple[float, bytes, str, str, int, float, int | None, bool, bool]] = []
         self._flush_pending = False
 
     def enabled(self) -> bool:
@@ -127,9 +127,12 @@ class AccessLog:
         seconds: float,
         events: int | None,
         forwarded: bool = False,
+        compacted: bool = False,
     ) -> None:
         """Queue one request's line; `route` is a route template of ours (no escaping needed)."""
-        self._pending.append((time.time(), request_id, method, route, status, seconds, events, forwarded))
+        self._pending.append(
+            (time.time(), request_id, method, route, status, seconds, events, forwarded, compacted)
+        )
         if len(self._pending) >= self.MAX_PENDING:
             self.flush()
         elif not self._flush_pending:
@@ -162,6 +165,7 @@ def _access_line(
     seconds: float,
     events: int | None,
     forwarded: bool,
+    compacted: bool,
 ) -> bytes:
     text = request_id.decode()
     if "=" in text or ":" in text:  # a client could send `X-Request-ID: accessKey=...`
@@ -176,6 +180,8 @@ def _access_line(
     )
     if events is not None:
         line = line[:-2] + b',"events":%d}\n' % events
+    if compacted:
+        line = line[:-2] + b',"compacted":true}\n'
     return line[:-2] + b',"forwarded":true}\n' if forwarded else line
 
 

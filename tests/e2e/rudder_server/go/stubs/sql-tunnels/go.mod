@@ -1,0 +1,3 @@
+module github.com/rudderlabs/sql-tunnels
+
+go 1.24

@@ -1,0 +1,3 @@
+module github.com/rudderlabs/sqlconnect-go
+
+go 1.24
