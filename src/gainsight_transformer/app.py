@@ -82,8 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.transform_context = TransformContext(
                 http=client, egress=app.state.egress, settings=settings
             )
-            if app.state.upstream is not None:
-                stack.push_async_callback(app.state.upstream.aclose)
+            if app.upstream is not None:
+                stack.push_async_callback(app.upstream.aclose)
                 await stack.enter_async_context(kept_fresh(app.state.upstream_features))
             tune_garbage_collector()
             yield
@@ -99,16 +99,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.destinations = {destination.name: destination}
     app.state.egress = EgressPolicy.from_setting(settings.gainsight_host_allowlist)
     app.include_router(rudder_router)
-    app.state.upstream = app.state.upstream_features = None
+    app.state.upstream_features = None
     if settings.upstream_transformer_url:
-        app.state.upstream = Upstream(
+        upstream = Upstream(
             settings.upstream_transformer_url,
             timeout=settings.upstream_timeout_seconds,
             max_connections=settings.upstream_max_connections,
             max_body_bytes=settings.max_body_bytes,
         )
+        app.forward_to(upstream, app.state.destinations)
         app.state.upstream_features = UpstreamFeatures(
-            app.state.upstream,
+            upstream,
             features_document(app.state.destinations),
             settings.upstream_features_refresh_seconds,
         )
@@ -122,7 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         }
         if settings.git_commit_sha:
             answer["gitCommitSha"] = settings.git_commit_sha
-        upstream: Upstream | None = app.state.upstream
+        upstream = app.upstream
         if upstream is not None:  # informative only: Gainsight is served whatever the upstream does
             answer["upstream"] = {"url": upstream.name, "reachable": upstream.reachable}
         return answer

@@ -14,9 +14,10 @@ configured, passes every request that is not ours to it before FastAPI sees it (
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Container
 from typing import Any
 
 from fastapi import FastAPI
@@ -59,14 +60,22 @@ def _endpoint(path: str) -> tuple[Callable[..., Awaitable[Response]], dict[str, 
 
 
 class TransformerApp(FastAPI):
+    upstream: Upstream | None = None
+    """The upstream transformer that answers what is not ours (None: unknown routes are 404)."""
+
+    def forward_to(self, upstream: Upstream, local: Container[str]) -> None:
+        self.upstream = upstream
+        # Which requests are ours depends on the method and path only: decided once per pair.
+        self._route_of = functools.lru_cache(maxsize=4096)(lambda method, path: route_of(method, path, local))
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)  # lifespan
             return
         exchange = Exchange(scope, send)
-        upstream: Upstream | None = self.state.upstream
+        upstream = self.upstream
         if upstream is not None and not scope.get("root_path"):
-            route = route_of(scope["method"], scope["path"], self.state.destinations)
+            route = self._route_of(scope["method"], scope["path"])
             if route is Route.FORWARD:
                 await self._forward(upstream, exchange, scope, receive)
                 return

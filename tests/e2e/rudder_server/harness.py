@@ -60,7 +60,7 @@ def rudder_server_binary(log: Callable[[str], None] = print) -> Path:
     log(f"building rudder-server {RUDDER_SERVER_VERSION} (the first build takes ~12 min on 2 cores)")
     started = time.monotonic()
     result = subprocess.run(
-        [go, "build", "-trimpath", "-ldflags=-s -w", "-o", str(partial), "."],
+        [go, "build", "-ldflags=-s -w", "-o", str(partial), "."],
         cwd=GO_MODULE,
         env=env,
         capture_output=True,

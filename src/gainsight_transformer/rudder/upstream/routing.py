@@ -67,12 +67,13 @@ def peek_dest_type(raw: bytes) -> Any:
     """The top-level `destType` of a router body, without decoding its `input`.
 
     A router body names `destType` once, so when the key occurs exactly once and holds a plain
-    string, that is it (one `count` and one `find` over the bytes). Otherwise (the key also inside
-    events, escapes, odd spacing) msgspec decodes the body into a struct with that field only:
-    every event is scanned but none is built. None when the body has no readable `destType`.
+    string, that is it: one scan of the bytes (from the end, where rudder-server writes it, then
+    the rest for a second occurrence). Otherwise (the key also inside events, escapes) msgspec
+    decodes the body into a struct with that field only: every event is scanned but none is
+    built. None when the body has no readable `destType`.
     """
-    if raw.count(_KEY) == 1:
-        at = raw.find(_KEY)
+    at = raw.rfind(_KEY)
+    if at >= 0 and raw.find(_KEY, 0, at) < 0:
         if not _escaped(raw, at):
             match = _STRING_VALUE.match(raw, at + len(_KEY))
             if match is not None:
