@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,9 +39,13 @@ WRITE_KEY = "e2e-write-key"
 ACCESS_KEY = "e2e-access-key"
 SUMMARY: dict[str, dict[str, int]] = {}
 """Per run: sent, delivered, lost, duplicated (printed at the end of the session)."""
+MEASURED: dict[str, str] = {}
+"""Findings a run reports rather than asserts (printed at the end too)."""
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for name, finding in MEASURED.items():
+        terminalreporter.write_line(f"rudder-server e2e, measured: {name}: {finding}")
     if not SUMMARY:
         return
     totals = {
@@ -108,6 +114,7 @@ class Stack:
     database: str = ""
     gateway: Gateway | None = None
     _processes: list[subprocess.Popen] = field(default_factory=list)
+    _scratch: list[Path] = field(default_factory=list)
 
     def start(self) -> Stack:
         self.upstream = start_recording_upstream()
@@ -144,8 +151,9 @@ class Stack:
         ]
         workspace_file.write_text(json.dumps(workspace(WRITE_KEY, destinations)))
         gateway_port = free_port()
-        tmp_dir = self.root / "rudder-tmp"
-        tmp_dir.mkdir()
+        # Short: rudder-server puts its admin socket here, and socket paths are limited to 107 bytes.
+        tmp_dir = Path(tempfile.mkdtemp(prefix="rs-"))
+        self._scratch.append(tmp_dir)
         extra = {}
         if self.transform_at == "processor":
             # Gainsight's definition says "router"; this makes the processor call
@@ -185,6 +193,8 @@ class Stack:
     def stop(self) -> None:
         for process in reversed(self._processes):
             stop(process)
+        for path in self._scratch:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 _UPSTREAM_FEATURES = {
