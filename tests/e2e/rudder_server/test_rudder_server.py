@@ -120,6 +120,9 @@ def check_gainsight(state: dict[str, Any]) -> dict[str, int]:
     assert seqs == Counter(range(USERS)), "a custom event lost or delivered twice"
     for event in state["events"]:
         assert event["body"]["ticketId"] == f"T-{event['body']['seq']}"
+        headers = event["headers"]
+        assert (headers["eventname"], headers["eventversion"]) == ("Ticket Resolved Event", "1.0.0")
+        assert (headers["topicname"], headers["tenantid"]) == ("Support Tickets", "e2e-tenant")
     duplicated = sum(count - 1 for count in seqs.values()) + sum(count - 1 for count in companies.values())
     return {"delivered": len(persons) + GROUPED_USERS + len(bodies), "duplicated": duplicated}
 
