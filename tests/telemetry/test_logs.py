@@ -113,6 +113,22 @@ def test_each_request_logs_one_access_line(client, access_lines) -> None:
     assert line["time"].endswith("Z")
 
 
+@pytest.mark.parametrize("route", ["/v0/destinations/gainsight", "/routerTransform"])
+def test_compacted_bodies_are_marked_in_the_access_line(client, access_lines, route: str) -> None:
+    destination = {"ID": "d1", "Config": {"domain": "x.gainsightcloud.com", "accessKey": "k"}}
+    body = {
+        "input": [{"message": identify(), "metadata": {"jobId": 1, "destinationId": "d1"}}],
+        "destinations": {"d1": destination},
+        "connections": {},
+        "destType": "gainsight",
+    }
+    client.post(route, json=body, headers={"X-Content-Format": "json+compactedv1"})
+    client.post(route, json=body if route == "/routerTransform" else [element(identify(), 1)])
+    compacted, plain = access_lines()
+    assert (compacted["events"], compacted["compacted"]) == (1, True)
+    assert "compacted" not in plain and "forwarded" not in plain
+
+
 def test_lines_are_flushed_shortly_after_a_request_without_another_one(client, access_lines) -> None:
     client.get("/health")
     assert access_log._flush_pending or access_lines()
