@@ -56,7 +56,7 @@ def rudder_server_binary(log: Callable[[str], None] = print) -> Path:
         raise Unavailable("Go is not installed (the `go` command builds rudder-server from the module proxy)")
     binary.parent.mkdir(parents=True, exist_ok=True)
     partial = binary.with_suffix(".partial")
-    env = {**os.environ, "CGO_ENABLED": "0", "GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod"}
+    env = {**os.environ, "CGO_ENABLED": "0", "GOTOOLCHAIN": "local"}
     log(f"building rudder-server {RUDDER_SERVER_VERSION} (the first build takes ~12 min on 2 cores)")
     started = time.monotonic()
     result = subprocess.run(
