@@ -81,5 +81,8 @@ class GainsightDestination:
                 elif job.gsid is None:
                     outcomes[job.index] = _unexpected(RuntimeError("group event left unresolved"))
                 else:
-                    outcomes[job.index] = group_output(job.config, job.email, job.gsid)
+                    try:
+                        outcomes[job.index] = group_output(job.config, job.email, job.gsid)
+                    except Exception as exc:  # one event's fault stays that event's
+                        outcomes[job.index] = _unexpected(exc)
         return outcomes  # type: ignore[return-value]

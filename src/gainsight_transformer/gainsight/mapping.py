@@ -15,8 +15,16 @@ _DIGITS = frozenset("0123456789")
 # A string root yields one key per UTF-16 unit, each holding the whole string (an observed quirk of
 # the original); beyond this length that is a memory bomb, so such events are refused.
 MAX_STRING_ROOT = 1000
-# Dotted custom keys with integer segments create arrays padded with nulls; cap the padding.
-MAX_ARRAY_INDEX = 10_000
+# Dotted custom keys expand into nested objects and arrays (`a.b.0`). The original expands any
+# depth and pads arrays up to any index with nulls, so a few bytes of key could become megabytes of
+# answer or nest past what JSON encoders take. Bounded here (docs: README divergence 10):
+MAX_KEY_SEGMENTS = 32
+"""A custom key with more dotted segments is written as it is, not expanded."""
+MAX_ARRAY_INDEX = 99
+"""A larger integer segment makes an object key where a new container is made, not an array."""
+MAX_PADDING = 1000
+"""Most null elements one event's custom keys may pad arrays with; a write that would need more
+is left out, as writes to an array at a negative or non-integer index are."""
 
 
 def is_present(value: Any) -> bool:
@@ -177,7 +185,22 @@ def _child(node: Any, segment: str) -> Any:
     return None
 
 
-def _put(node: Any, segment: str, value: Any) -> None:
+class _Padding:
+    """Null elements padded so far for one event."""
+
+    __slots__ = ("used",)
+
+    def __init__(self) -> None:
+        self.used = 0
+
+    def take(self, count: int) -> bool:
+        if self.used + count > MAX_PADDING:
+            return False
+        self.used += count
+        return True
+
+
+def _put(node: Any, segment: str, value: Any, padding: _Padding) -> None:
     if isinstance(node, dict):
         node[segment] = value
         return
@@ -186,34 +209,37 @@ def _put(node: Any, segment: str, value: Any) -> None:
     if index is None or index < 0 or index > MAX_ARRAY_INDEX:
         return
     if index >= len(node):
+        if not padding.take(index - len(node)):
+            return
         node.extend([None] * (index + 1 - len(node)))
     node[index] = value
 
 
-def set_path(payload: dict[str, Any], key: str, value: Any) -> None:
+def set_path(payload: dict[str, Any], key: str, value: Any, padding: _Padding | None = None) -> None:
     """Write a custom key, expanding `a.b` / `a.0` into nested objects / arrays (CONTRACT §3.1)."""
     if "." not in key or "/" in key:
         payload[key] = value
         return
     segments = _split_key(key)
-    if not segments or any(segment in RESERVED_KEYS for segment in segments):
+    if not segments or len(segments) > MAX_KEY_SEGMENTS or any(s in RESERVED_KEYS for s in segments):
         payload[key] = value
         return
+    padding = padding or _Padding()
     node: Any = payload
     for position, segment in enumerate(segments[:-1]):
         child = _child(node, segment)
         if not isinstance(child, (dict, list)):
-            following = segments[position + 1]
-            wants_array = _array_index(following) is not None
-            child = [] if wants_array else {}
-            _put(node, segment, child)
+            index = _array_index(segments[position + 1])
+            child = [] if index is not None and index <= MAX_ARRAY_INDEX else {}
+            _put(node, segment, child, padding)
         node = child
-    _put(node, segments[-1], value)
+    _put(node, segments[-1], value, padding)
 
 
 def write_custom_fields(payload: dict[str, Any], fields: list[tuple[str, Any]]) -> None:
+    padding = _Padding()
     for key, value in fields:
-        set_path(payload, key, value)
+        set_path(payload, key, value, padding)
 
 
 def _plain_custom_fields(
