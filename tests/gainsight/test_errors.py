@@ -135,14 +135,14 @@ def test_processor_non_string_type_is_a_transformation_fault(client, value, kind
         pytest.param(track_message(), "eventVersionMap", id="eventVersionMap"),
     ],
 )
-def test_processor_null_map_row_is_a_transformation_fault_naming_the_map(client, message, map_name):
+def test_processor_null_map_row_is_a_configuration_error_naming_the_map(client, message, map_name):
     rows = [{"from": "Ticket Resolved", "to": "x"}, None]
     with respx.mock(assert_all_mocked=True, assert_all_called=False) as mock:
         search = mock.post(SEARCH_URL).respond(200, json={"data": {"records": []}})
         (answer,) = post_processor(client, [element(message, config(**{map_name: rows}))])
         # group searches first (CONTRACT §3.4 step 4), then fails before creating anything
         assert mock.calls.call_count == search.call_count == (1 if map_name == "companyMap" else 0)
-    assert answer == fault(answer["error"])
+    assert answer == failure(400, answer["error"], "dataValidation", "configuration")
     assert map_name in answer["error"]
 
 

@@ -19,7 +19,6 @@ from gainsight_transformer.rudder.errors import (
     ConfigurationError,
     InstrumentationError,
     NetworkError,
-    TransformationFault,
 )
 
 from .support import (
@@ -328,8 +327,8 @@ async def test_group_company_map_to_name_replaces_the_written_name_but_not_the_s
     ]
 
 
-async def test_group_null_company_map_row_is_a_transformation_fault_naming_the_map(gainsight):
-    with pytest.raises(TransformationFault, match="companyMap"):
+async def test_group_null_company_map_row_is_a_configuration_error_naming_the_map(gainsight):
+    with pytest.raises(ConfigurationError, match="companyMap"):
         await run_group(group_message({"name": "Acme"}), companyMap=[None])
 
 

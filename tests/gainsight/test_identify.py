@@ -13,7 +13,6 @@ from gainsight_transformer.jsvalues import is_truthy
 from gainsight_transformer.rudder.errors import (
     ConfigurationError,
     InstrumentationError,
-    TransformationFault,
 )
 
 from .support import (
@@ -529,9 +528,9 @@ def test_identify_accepts_a_string_root_of_exactly_1000_utf16_units():
     }  # fmt: skip
 
 
-def test_identify_null_person_map_row_is_a_transformation_fault_naming_the_map():
+def test_identify_null_person_map_row_is_a_configuration_error_naming_the_map():
     message = identify_message({"email": EMAIL, "car": "x"})
-    with pytest.raises(TransformationFault, match="personMap"):
+    with pytest.raises(ConfigurationError, match="personMap"):
         identify(message, GainsightConfig(config(personMap=[{"from": "car", "to": "c"}, None])))
 
 

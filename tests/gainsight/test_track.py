@@ -12,7 +12,6 @@ from gainsight_transformer.rudder.destination import DeliveryRequest
 from gainsight_transformer.rudder.errors import (
     ConfigurationError,
     InstrumentationError,
-    TransformationFault,
 )
 
 from .support import (
@@ -307,9 +306,9 @@ def test_track_later_map_row_wins():
 
 
 @pytest.mark.parametrize("map_name", ["eventNameMap", "eventVersionMap"])
-def test_track_null_map_row_is_a_transformation_fault_naming_the_map(map_name):
+def test_track_null_map_row_is_a_configuration_error_naming_the_map(map_name):
     rows = name_map(("Ticket Resolved", "x")) + [None]
-    with pytest.raises(TransformationFault, match=map_name):
+    with pytest.raises(ConfigurationError, match=map_name):
         run(track_message(), **{map_name: rows})
 
 

@@ -388,9 +388,9 @@ ELEMENT_ROWS = [
     (
         "personMap null row",
         element(GOOD, 2, dest=destination(personMap=[None])),
-        500,
+        400,
         "personMap[0] is null; each row must be an object with 'from' and 'to'",
-        FAULT,
+        CONFIGURATION,
     ),
     (
         "track without eventNameMap list",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..jsvalues import MISSING, js_trim, text
-from ..rudder.errors import TransformationFault
+from ..rudder.errors import ConfigurationError
 
 
 def build_map(config: dict[str, Any], name: str) -> dict[str, Any]:
@@ -16,8 +16,9 @@ def build_map(config: dict[str, Any], name: str) -> dict[str, Any]:
     mapping: dict[str, Any] = {}
     for index, row in enumerate(rows):
         if row is None:
-            # The original crashes here (`Cannot read properties of null (reading 'from')`).
-            raise TransformationFault(
+            # The original crashes here (`Cannot read properties of null (reading 'from')`, a 500);
+            # it is the destination's configuration that is wrong, for good: a 400.
+            raise ConfigurationError(
                 f"{name}[{index}] is null; each row must be an object with 'from' and 'to'"
             )
         if not isinstance(row, dict):

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
-from ..jsvalues import json_text
+from ..jsvalues import MISSING, json_text
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOST_PORT = re.compile(rf"(?P<host>{_LABEL}(?:\.{_LABEL})*)(?::(?P<port>[0-9]{{1,5}}))?", re.ASCII)
@@ -35,7 +35,10 @@ class EgressRefused(Exception):
     """An outbound call this service will not make; the text names the target, never a secret."""
 
     def __init__(self, target: Any, reason: str) -> None:
-        shown = _USERINFO.sub(r"\1***@", target) if isinstance(target, str) else json_text(target)
+        if isinstance(target, str):
+            shown = _USERINFO.sub(r"\1***@", target)
+        else:  # a missing domain reads as the original's URL would: https://undefined/...
+            shown = "undefined" if target is MISSING else json_text(target)
         if len(shown) > 200:
             shown = shown[:200] + "…"
         super().__init__(f"refusing to connect to {shown}: {reason}")
