@@ -98,7 +98,11 @@ class EgressPolicy:
             raise EgressRefused(url, "the endpoint must be a string")
         if _WHITESPACE_OR_CONTROL.search(url):
             raise EgressRefused(url, "the endpoint must not contain whitespace or control characters")
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises on a port that is not a number in range
+        except ValueError:  # e.g. `https://[::1x]/`
+            raise EgressRefused(url, "the endpoint is not a valid URL") from None
         if parts.scheme != "https":
             raise EgressRefused(url, "only https endpoints are allowed")
         self.check_domain(parts.netloc)

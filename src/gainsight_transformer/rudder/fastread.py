@@ -86,7 +86,13 @@ def _events(elements: list[_Element]) -> list[Event]:
         if part.message:
             element["message"] = _loads(part.message)
         if part.metadata:
-            element["metadata"] = RawJSON(bytes(part.metadata))
+            metadata = bytes(part.metadata)
+            if not metadata.isascii():
+                try:
+                    metadata.decode()  # echoed as received: it must be UTF-8 to go out so
+                except UnicodeDecodeError:
+                    raise _Unusual from None
+            element["metadata"] = RawJSON(metadata)
         if part.context:
             element["context"] = _loads(part.context)
         if not part.destination:

@@ -116,9 +116,14 @@ def _deeper_than(root: Any, limit: int) -> bool:
 
 
 def _parse_with_stdlib(raw: bytes, first_error: Exception) -> Any:
-    # orjson refuses integers beyond 64 bits and lone surrogate escapes, both of which JS accepts.
+    # orjson refuses integers beyond 64 bits and lone surrogate escapes, both of which JS accepts,
+    # and bytes that are not UTF-8, which the original's body parser reads as U+FFFD.
     try:
-        return json.loads(raw, parse_int=_parse_int, parse_constant=_reject_constant)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("utf-8", "replace")
+    try:
+        return json.loads(text, parse_int=_parse_int, parse_constant=_reject_constant)
     except RecursionError:
         raise RequestError(_TOO_DEEP) from None
     except ValueError:

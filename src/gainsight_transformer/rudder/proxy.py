@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -19,6 +20,7 @@ from .outbound import Answer, CallLabels, send
 USER_AGENT = "RudderLabs"
 UNKNOWN_ID = "Non-determininable"  # sic: the original's spelling
 _BODY_FORMATS = ("JSON", "JSON_ARRAY", "XML", "FORM", "GZIP")
+_METHOD = re.compile(r"[A-Za-z]{1,20}")
 
 
 def _is_empty(value: Any) -> bool:
@@ -107,8 +109,11 @@ async def deliver(
     method = body.get("method") or "GET"
     try:
         egress.check_url(endpoint, destination.delivery_paths)
-        if not isinstance(method, str):
-            raise RequestError("method must be a string")
+        if not isinstance(method, str) or not _METHOD.fullmatch(method):
+            # Per job, like a refused target: a whole-request 400 has no `output`, which
+            # rudder-server would retry as a 500.
+            shown = method if isinstance(method, str) else json_text(method)
+            return ConfigurationError(f"method must be an HTTP method name, got {shown[:40]}")
         content, extra_headers = request_body(body.get("body"))
         headers = outgoing_headers(body.get("headers"), extra_headers)
         labels = CallLabels(

@@ -1,0 +1,80 @@
+"""Inputs that made our own code answer 5xx (issue: hostile input): now each gets a clear answer."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from .helpers import ROUTER, destination
+
+DESTINATION = json.dumps(destination()).encode()
+
+
+def _event(metadata: bytes, traits: bytes = b'{"email": "a@b.c"}') -> bytes:
+    return (
+        b'{"message": {"type": "identify", "traits": ' + traits + b'}, "metadata": ' + metadata
+        + b', "destination": ' + DESTINATION + b"}"
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "bad", [b"\xff\xfe", b"\xc3", b"\xed\xa0\x80"], ids=["ff-fe", "cut-sequence", "surrogate"]
+)
+@pytest.mark.parametrize("route", ["processor", "router"])
+def test_bytes_that_are_not_utf8_read_as_replacement_characters(
+    client: TestClient, bad: bytes, route: str
+) -> None:
+    events = [
+        _event(b'{"jobId": 1, "note": "x' + bad + b'y"}'),
+        _event(b'{"jobId": 2}', b'{"email": "b' + bad + b'@c.d"}'),
+    ]
+    joined = b"[" + b",".join(events) + b"]"
+    body = joined if route == "processor" else b'{"destType": "gainsight", "input": ' + joined + b"}"
+    response = client.post("/v0/destinations/gainsight" if route == "processor" else ROUTER, content=body)
+    assert response.status_code == 200
+    answer = json.loads(response.content.decode("utf-8"))  # strict: the answer is UTF-8
+    answers = answer if route == "processor" else answer["output"]
+    assert all(a["statusCode"] == 200 for a in answers)
+    metadata = [a["metadata"] if route == "processor" else a["metadata"][0] for a in answers]
+    first = next(m for m in metadata if m["jobId"] == 1)
+    assert first["note"].startswith("x\ufffd") and first["note"].endswith("y")
+
+
+def _proxy(client: TestClient, version: str, **request: object) -> tuple[int, dict]:
+    body = {
+        "type": "REST",
+        "method": "PUT",
+        "endpoint": "https://demo.gainsight.com/v1.0/api/people",
+        "headers": {"Accesskey": "k"},
+        "params": {},
+        "body": {"JSON": {"Email": "a@b.c"}, "JSON_ARRAY": {}, "XML": {}, "FORM": {}},
+        "files": {},
+        "metadata": [{"jobId": 1}] if version == "v1" else {"jobId": 1},
+        **request,
+    }
+    response = client.post(f"/{version}/destinations/gainsight/proxy", json=body)
+    return response.status_code, response.json()
+
+
+@pytest.mark.parametrize(
+    ("request_fields", "text"),
+    [
+        ({"endpoint": "https://[::1x]/v1.0/api/people"}, "the endpoint is not a valid URL"),
+        ({"endpoint": "https://demo.gainsight.com:99999/v1.0/api/people"}, "the endpoint is not a valid URL"),
+        ({"method": "PÜT"}, "method must be an HTTP method name, got PÜT"),
+        ({"method": "GE T"}, "method must be an HTTP method name, got GE T"),
+        ({"method": {"a": 1}}, "method must be an HTTP method name"),
+    ],
+)
+def test_unusable_proxy_requests_are_aborted_per_job(
+    client: TestClient, request_fields: dict, text: str
+) -> None:
+    status, v0 = _proxy(client, "v0", **request_fields)
+    assert status == 400 and text in v0["output"]["message"]
+    assert v0["output"]["statTags"]["errorType"] == "configuration"
+    status, v1 = _proxy(client, "v1", **request_fields)
+    assert status == 200
+    [job] = v1["output"]["response"]
+    assert job["statusCode"] == 400 and text in job["error"]
