@@ -50,7 +50,10 @@ def test_compose_rudder_profile_wires_rudder_server_to_this_service_and_the_simu
     env = rudder["environment"]
     assert env["DEST_TRANSFORM_URL"] == "http://transformer:9090"
     assert env["JOBS_DB_HOST"] == "rudder-db"
-    assert rudder["image"].split(":")[1][0].isdigit() and services["rudder-db"]["image"].split(":")[1][0].isdigit()
+    assert (
+        rudder["image"].split(":")[1][0].isdigit()
+        and services["rudder-db"]["image"].split(":")[1][0].isdigit()
+    )
     mount = next(v for v in rudder["volumes"] if v.endswith(":/etc/rudderstack/workspaceConfig.json:ro"))
     workspace = json.loads((REPO / mount.split(":")[0]).read_text())
     [source] = workspace["sources"]

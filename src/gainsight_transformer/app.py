@@ -53,12 +53,12 @@ def build_http_client(settings: Settings, egress: EgressPolicy) -> httpx.AsyncCl
         max_connections=settings.gainsight_max_connections,
         max_keepalive_connections=settings.gainsight_max_connections,
     )
-    # The original follows up to 5 redirects (CONTRACT §1.7); the hook re-checks each one.
+    # Redirects (up to 5, as the original) are followed by rudder/outbound.py, which holds every
+    # hop to the egress rules; the hook re-checks every request all the same.
     return httpx.AsyncClient(
         transport=guarded_transport(egress, limits),
         timeout=timeout,
-        follow_redirects=True,
-        max_redirects=5,
+        follow_redirects=False,
         event_hooks={"request": [egress.check_request]},
     )
 

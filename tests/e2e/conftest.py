@@ -96,7 +96,16 @@ class Simulator:
 
 def start_simulator(tls_dir: Path, *options: str) -> tuple[Simulator, subprocess.Popen]:
     """The Gainsight simulator over HTTPS on a free loopback port, as its own process."""
-    command = [sys.executable, "-m", "gainsight_simulator", "--port", "0", "--tls-dir", str(tls_dir), *options]
+    command = [
+        sys.executable,
+        "-m",
+        "gainsight_simulator",
+        "--port",
+        "0",
+        "--tls-dir",
+        str(tls_dir),
+        *options,
+    ]
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, text=True, env={**os.environ, "SIM_LOG_LEVEL": "WARNING"}
     )

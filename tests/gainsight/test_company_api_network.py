@@ -213,15 +213,25 @@ def test_existing_company_is_updated_with_keys_name(client, gainsight):
 
 def test_redirects_are_followed(client, gainsight):
     def script(method: str, path: str, body: bytes) -> Reply:
-        if path == "/moved":
+        if path == f"{QUERY}?keys=Moved":
             return Reply(200, {"data": {"records": []}})
-        if urlsplit(path).path == QUERY:
-            return Reply(307, "", {"Location": f"https://{gainsight.domain}/moved"})
+        if path == QUERY:
+            return Reply(307, "", {"Location": f"https://{gainsight.domain}{QUERY}?keys=Moved"})
         return SAVED
 
     gainsight.script = script
     assert run_group(client, gainsight.domain)["statusCode"] == 200
-    assert [s.path for s in gainsight.seen][:2] == [QUERY, "/moved"]
+    assert [s.path for s in gainsight.seen][:2] == [QUERY, f"{QUERY}?keys=Moved"]
+
+
+def test_a_redirect_off_the_company_paths_is_a_configuration_error(client, gainsight):
+    gainsight.script = lambda method, path, body: Reply(
+        307, "", {"Location": f"https://{gainsight.domain}/__admin/state"}
+    )
+    answer = run_group(client, gainsight.domain)
+    assert answer["statusCode"] == 400
+    assert "the endpoint is not a Gainsight API path this service builds" in answer["error"]
+    assert [s.path for s in gainsight.seen] == [QUERY]
 
 
 # --------------------------------------------------------------------------------------------
@@ -554,7 +564,7 @@ def test_plain_http_server_on_the_https_port_is_a_400_protocol_error(client, raw
 
 def test_too_many_redirects_is_a_400_code_text(client, gainsight):
     gainsight.script = lambda method, path, body: Reply(
-        307, "", {"Location": f"https://{gainsight.domain}/again"}
+        307, "", {"Location": f"https://{gainsight.domain}{QUERY}"}
     )
     answer = run_group(client, gainsight.domain)
     assert_transport_failure(answer, 400, "[ERR_FR_TOO_MANY_REDIRECTS]", "aborted")

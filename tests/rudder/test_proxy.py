@@ -1048,7 +1048,7 @@ def test_redirect_to_a_refused_target_is_a_configuration_error_and_never_connect
 )
 def test_redirect_to_a_host_with_a_non_public_address_is_refused_at_connect_time(strict, gainsight, host):
     client, recorder = strict
-    redirect_to(gainsight, f"https://{host}/latest/meta-data/")
+    redirect_to(gainsight, f"https://{host}{PEOPLE}")
     status, answer = post_v0(client, proxy_request(url(gainsight), metadata=job(1)))
     message = answer["output"]["message"]
     assert message.startswith(f"refusing to connect to {host}: it resolves to a non-public address ("), (
@@ -1071,18 +1071,55 @@ def test_v1_redirect_to_a_refused_target_is_400_for_every_job(strict, gainsight,
 
 def test_redirect_within_the_allowlisted_stand_in_is_followed(strict, gainsight):
     client, recorder = strict
-    redirect_to(gainsight, f"https://{gainsight.domain}/moved", 307)
+    redirect_to(gainsight, f"https://{gainsight.domain}{EVENTS}", 307)
     status, answer = post_v0(client, proxy_request(url(gainsight), metadata=job(1)))
     assert status == 200, answer
     pop_headers(answer)
-    assert answer["output"]["destinationResponse"]["response"] == {"result": True, "followed": "/moved"}
-    assert [(seen.method, seen.path) for seen in gainsight.seen] == [("PUT", PEOPLE), ("PUT", "/moved")]
+    assert answer["output"]["destinationResponse"]["response"] == {"result": True, "followed": EVENTS}
+    assert [(seen.method, seen.path) for seen in gainsight.seen] == [("PUT", PEOPLE), ("PUT", EVENTS)]
+    assert gainsight.seen[1].headers["Accesskey"] == PERSON_HEADERS["Accesskey"]  # same origin: kept
     assert set(recorder.connects) == {("127.0.0.1", gainsight.port)}
+
+
+@pytest.mark.parametrize("path", ["/__admin/health", "/moved", f"{PEOPLE}/extra"])
+def test_a_redirect_off_the_gainsight_paths_is_refused_and_never_requested(strict, gainsight, path):
+    client, _ = strict
+    location = f"https://{gainsight.domain}{path}"
+    redirect_to(gainsight, location, 307)
+    status, answer = post_v0(client, proxy_request(url(gainsight), metadata=job(1)))
+    assert_v0_refused(
+        status, answer, refused(location, "the endpoint is not a Gainsight API path this service builds")
+    )
+    assert [seen.path for seen in gainsight.seen] == [PEOPLE]
+
+
+def test_credentials_do_not_follow_a_redirect_to_another_origin(client, gainsight, ca):
+    other = GainsightStub(server_context(ca, "127.0.0.1"))
+    other.script = lambda method, path, body: Reply(200, {"result": True})
+    try:
+        redirect_to(gainsight, f"https://{other.domain}{PEOPLE}", 307)
+        request = proxy_request(url(gainsight), metadata=job(1))
+        request["headers"] = {**request["headers"], "Authorization": "Basic eDp5", "X-Kept": "1"}
+        status, _ = post_v0(client, request)
+        assert status == 200
+        [seen] = other.seen
+        assert "Accesskey" not in seen.headers and "Authorization" not in seen.headers
+        assert seen.headers["X-Kept"] == "1"
+        assert gainsight.seen[0].headers["Accesskey"] == PERSON_HEADERS["Accesskey"]
+    finally:
+        other.stop()
+
+
+def test_a_303_becomes_a_get_without_a_body(client, gainsight):
+    redirect_to(gainsight, f"https://{gainsight.domain}{EVENTS}", 303)
+    status, _ = post_v0(client, proxy_request(url(gainsight), metadata=job(1)))
+    assert status == 200
+    assert [(seen.method, seen.raw) for seen in gainsight.seen][1] == ("GET", b"")
 
 
 def test_more_than_five_redirects_is_an_aborted_400(client, gainsight):
     gainsight.script = lambda method, path, raw: Reply(
-        307, "", {"Location": f"https://{gainsight.domain}/again"}
+        307, "", {"Location": f"https://{gainsight.domain}{PEOPLE}"}
     )
     status, answer = post_v0(client, proxy_request(url(gainsight), metadata=job(1)))
     assert status == 400

@@ -23,6 +23,7 @@ from .throttle import Tenant, TenantThrottle
 
 QUERY_PATH = "/v1/data/objects/query/Company"
 COMPANY_PATH = "/v1/data/objects/Company"
+COMPANY_PATHS = frozenset({QUERY_PATH, COMPANY_PATH})
 SEARCH_LABELS = CallLabels(feature="transformation", endpoint_path=QUERY_PATH)
 WRITE_LABELS = CallLabels(feature="transformation", endpoint_path=COMPANY_PATH)
 NO_DATA_ERROR_CODE = "GSOBJ_1011"
@@ -88,13 +89,19 @@ class CompanyApi:
         self._egress = egress
         self._throttle = throttle
 
+    def _check_hop(self, url: str) -> None:
+        """A redirect of a Company call may only lead to another Company API path."""
+        self._egress.check_url(url, COMPANY_PATHS)
+
     async def _call(
         self, method: str, url: str, config: GainsightConfig, payload: Any, labels: CallLabels
     ) -> Answer:
         headers = {"Accesskey": header_text(config.access_key), "Content-Type": JSON_CONTENT_TYPE}
         try:
             self._egress.check_domain(config.domain)
-            return await send(self._http, method, url, headers, dumps(payload), labels=labels)
+            return await send(
+                self._http, method, url, headers, dumps(payload), labels=labels, check_hop=self._check_hop
+            )
         except EgressRefused as exc:
             raise ConfigurationError(exc.message) from None
 

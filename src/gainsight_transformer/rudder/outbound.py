@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,6 +61,13 @@ def _sendable(url: str) -> bool:
     return port is None or port <= 65535
 
 
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5  # as the original (axios / follow-redirects)
+CREDENTIALS = frozenset({"accesskey", "sharedsecret", "authorization", "proxy-authorization", "cookie"})
+"""Headers that never follow a redirect to another origin (scheme, host or port)."""
+_BODY_HEADERS = frozenset({"content-type", "content-encoding", "content-length"})
+
+
 async def send(
     http: httpx.AsyncClient,
     method: str,
@@ -69,18 +77,25 @@ async def send(
     params: Any = None,
     *,
     labels: CallLabels,
+    check_hop: Callable[[str], None],
 ) -> Answer:
     """Make the call; failures without an HTTP answer become the original's texts.
 
+    Redirects are followed here, not by httpx, so that every hop is held to the same egress
+    rules (`check_hop`, which raises `EgressRefused`) and credentials stay with their origin.
     `EgressRefused` (the SSRF guard) is not caught here: callers report it as a configuration
     error.
     """
     started = time.perf_counter()
-    answer = await _exchange(http, method, url, headers, content, params)
+    answer = await _exchange(http, method, url, headers, content, params, check_hop)
     key = (labels.feature, labels.dest_type, labels.endpoint_path, method)
     metrics.OUTGOING_LATENCY.observe(key, time.perf_counter() - started)
     metrics.OUTGOING_REQUESTS.inc((*key, str(answer.status), "true" if answer.ok else "false"))
     return answer
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port
 
 
 async def _exchange(
@@ -90,11 +105,30 @@ async def _exchange(
     headers: dict[str, str],
     content: bytes | None,
     params: Any,
+    check_hop: Callable[[str], None],
 ) -> Answer:
     if not _sendable(url):
         return Answer(400, "[ERR_INVALID_URL]")
     try:
-        response = await http.request(method, url, content=content, headers=headers, params=params)
+        hops = 0
+        while True:
+            response = await http.request(method, url, content=content, headers=headers, params=params)
+            location = response.headers.get("location")
+            if response.status_code not in REDIRECTS or location is None:
+                break
+            if hops == MAX_REDIRECTS:
+                raise httpx.TooManyRedirects("more than 5 redirects", request=response.request)
+            hops += 1
+            target = response.url.join(location)
+            check_hop(str(target))
+            if _origin(target) != _origin(response.url):
+                headers = {name: value for name, value in headers.items() if name.lower() not in CREDENTIALS}
+            if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
+                method, content = "GET", None  # as browsers, curl and axios do
+                headers = {
+                    name: value for name, value in headers.items() if name.lower() not in _BODY_HEADERS
+                }
+            url, params = str(target), None
     except (httpx.InvalidURL, httpx.UnsupportedProtocol):
         return Answer(400, "[ERR_INVALID_URL]")
     except (UnicodeEncodeError, httpx.LocalProtocolError):

@@ -119,8 +119,16 @@ async def deliver(
         labels = CallLabels(
             feature="proxy", endpoint_path=urlsplit(endpoint).path, dest_type=destination.definition_name
         )
+        paths = destination.delivery_paths
         return await send(
-            http, method.upper(), endpoint, headers, content, _params(body.get("params")), labels=labels
+            http,
+            method.upper(),
+            endpoint,
+            headers,
+            content,
+            _params(body.get("params")),
+            labels=labels,
+            check_hop=lambda hop: egress.check_url(hop, paths),
         )
     except EgressRefused as exc:
         return ConfigurationError(exc.message)
