@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,10 +25,31 @@ class Settings(BaseSettings):
         "their connections; the outbound HTTP client is closed after that. Keep it below the "
         "orchestrator's grace period (Kubernetes: 30 s).",
     )
+    request_read_timeout_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds a client has to send a whole request (head and body) from its first byte; "
+        "slower ones get 408 and are disconnected (slow clients cannot hold connections for good).",
+    )
+    keep_alive_timeout_seconds: float = Field(
+        5.0, gt=0, description="Seconds an idle keep-alive connection is kept open."
+    )
+    limit_concurrency: int = Field(
+        1000,
+        ge=1,
+        description="Most connections and requests a worker serves at once; beyond, uvicorn answers 503.",
+    )
     max_body_bytes: int = Field(
         200 * 1024 * 1024,
         ge=1024,
         description="Largest accepted request body (after gzip/deflate inflation); larger → 413.",
+    )
+    group_deadline_seconds: float = Field(
+        20.0,
+        gt=0,
+        description="Most seconds a request's Company calls (group events) may take; the group events "
+        "still waiting then get a retryable 500, so every request is answered before clients time out "
+        "and before SHUTDOWN_TIMEOUT_SECONDS ends (it must be shorter).",
     )
     gainsight_connect_timeout: float = Field(
         10.0, gt=0, description="Seconds to open a connection to Gainsight."
@@ -92,6 +113,15 @@ class Settings(BaseSettings):
         None, description="Reported by /health as `version` when set."
     )
     git_commit_sha: str | None = Field(None, description="Reported by /health when set.")
+
+    @model_validator(mode="after")
+    def _answered_before_shutdown(self) -> Settings:
+        if self.group_deadline_seconds >= self.shutdown_timeout_seconds:
+            raise ValueError(
+                "GROUP_DEADLINE_SECONDS must be shorter than SHUTDOWN_TIMEOUT_SECONDS, so that requests "
+                "in flight at shutdown are answered"
+            )
+        return self
 
     @field_validator("upstream_transformer_url")
     @classmethod

@@ -25,11 +25,11 @@ COMPANY = "/v1/data/objects/Company"
 
 
 def _service(simulator: Simulator, log_file: Path, **env: str) -> tuple[str, subprocess.Popen]:
+    env = {"GAINSIGHT_READ_TIMEOUT": "3", **env}
     return start_service(
         log_file,
         SSL_CERT_FILE=str(simulator.ca_file),
         GAINSIGHT_HOST_ALLOWLIST=simulator.domain,
-        GAINSIGHT_READ_TIMEOUT="3",
         **env,
     )
 
@@ -140,7 +140,11 @@ def test_secrets_never_reach_logs_or_error_texts(debug_service, fresh_simulator:
 
 def test_sigterm_lets_an_in_flight_request_finish(fresh_simulator: Simulator, tmp_path: Path) -> None:
     base_url, process = _service(
-        fresh_simulator, tmp_path / "service.log", SHUTDOWN_TIMEOUT_SECONDS="10", LOG_LEVEL="info"
+        fresh_simulator,
+        tmp_path / "service.log",
+        SHUTDOWN_TIMEOUT_SECONDS="10",
+        GROUP_DEADLINE_SECONDS="8",
+        LOG_LEVEL="info",
     )
     try:
         fresh_simulator.fault(kind="delay", ms=1500, count=1, path=QUERY)
@@ -170,5 +174,58 @@ def test_sigterm_lets_an_in_flight_request_finish(fresh_simulator: Simulator, tm
         assert "Waiting for application shutdown" in log and "Application shutdown complete" in log
         with pytest.raises(httpx.TransportError):
             httpx.get(f"{base_url}/health", timeout=2)
+    finally:
+        stop(process)
+
+
+def test_a_request_outlasting_the_shutdown_grace_is_answered_retryable_in_time(
+    fresh_simulator: Simulator, tmp_path: Path
+) -> None:
+    """Gainsight's read timeout (60 s) is longer than the shutdown grace: the group deadline
+    answers the request (a retryable 500 for its group event) before the grace ends."""
+    base_url, process = _service(
+        fresh_simulator,
+        tmp_path / "service.log",
+        SHUTDOWN_TIMEOUT_SECONDS="4",
+        GROUP_DEADLINE_SECONDS="2",
+        GAINSIGHT_READ_TIMEOUT="60",
+    )
+    try:
+        fresh_simulator.fault(kind="delay", ms=20_000, count=1, path=QUERY)
+        group = {
+            "type": "group",
+            "traits": {"name": "Slow Corp"},
+            "context": {"traits": {"email": "s@e2e.example"}},
+        }
+        identify = {"type": "identify", "traits": {"email": "i@e2e.example"}}
+        body = [
+            {
+                "message": message,
+                "metadata": {"jobId": job},
+                "destination": destination(fresh_simulator.domain, "k"),
+            }
+            for job, message in enumerate((group, identify), 1)
+        ]
+        result: dict[str, Any] = {}
+
+        def call() -> None:
+            started = time.monotonic()
+            result["response"] = httpx.post(f"{base_url}/v0/destinations/gainsight", json=body, timeout=30)
+            result["seconds"] = time.monotonic() - started
+
+        worker = threading.Thread(target=call)
+        worker.start()
+        deadline = time.monotonic() + 5
+        while not fresh_simulator.state()["calls"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        worker.join(timeout=15)
+        response = result["response"]
+        assert response.status_code == 200
+        grouped, identified = response.json()
+        assert grouped["statusCode"] == 500 and "took longer than 2 s" in grouped["error"]
+        assert grouped["statTags"]["errorType"] == "retryable"
+        assert identified["statusCode"] == 200
+        assert result["seconds"] < 4
     finally:
         stop(process)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import logging
 from collections.abc import Callable
 from typing import Any
 
 from ..jsvalues import is_truthy
 from ..rudder.destination import DeliveryRequest, TransformContext
-from ..rudder.errors import InstrumentationError, TransformationFault, TransformError
+from ..rudder.errors import InstrumentationError, RetryableError, TransformationFault, TransformError
 from ..rudder.events import Event, json_type_name
 from ..settings import Settings
 from .company_api import COMPANY_PATH, QUERY_PATH
@@ -51,8 +53,10 @@ class GainsightDestination:
     delivery_paths = frozenset({PEOPLE_PATH, EVENTS_PATH, QUERY_PATH, COMPANY_PATH})
 
     def __init__(self, settings: Settings | None = None) -> None:
+        settings = settings or Settings()
         # Process-wide: the company cache, single-flight locks and 429 fast-fail live across requests.
-        self.companies = CompanyResolver.from_settings(settings or Settings())
+        self.companies = CompanyResolver.from_settings(settings)
+        self.group_deadline = settings.group_deadline_seconds
 
     async def transform(self, events: list[Event], ctx: TransformContext) -> list[Outcome]:
         outcomes: list[Outcome | None] = [None] * len(events)
@@ -74,7 +78,16 @@ class GainsightDestination:
             except Exception as exc:
                 outcomes[index] = _unexpected(exc)
         if pending:
-            await self.companies.resolve(self.companies.api(ctx.http, ctx.egress), pending)
+            try:
+                async with asyncio.timeout(self.group_deadline):
+                    await self.companies.resolve(self.companies.api(ctx.http, ctx.egress), pending)
+            except TimeoutError:
+                late = RetryableError(
+                    f"the Company calls of this request took longer than {self.group_deadline:g} s; retry"
+                )
+                for job in pending:
+                    if job.gsid is None and job.error is None:
+                        job.error = late
             for job in pending:
                 if job.error is not None:
                     outcomes[job.index] = job.error

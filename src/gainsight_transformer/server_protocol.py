@@ -1,0 +1,69 @@
+"""uvicorn's httptools protocol with a deadline for reading each request.
+
+uvicorn times out idle keep-alive connections but not a client that sends its request slowly:
+500 such connections (slowloris) hold their file descriptors and tasks for good. Here every
+request must arrive whole, head and body, within REQUEST_READ_TIMEOUT_SECONDS of its first
+byte (or of the connection, for the first one); otherwise it gets 408 and the connection closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from .settings import get_settings
+
+_TIMEOUT_BODY = b'{"error":"the request was not received in time"}'
+_TIMEOUT_ANSWER = (
+    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\nconnection: close\r\n"
+    b"content-length: %d\r\n\r\n%s" % (len(_TIMEOUT_BODY), _TIMEOUT_BODY)
+)
+
+
+class ReadDeadlineProtocol(HttpToolsProtocol):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._read_timeout = get_settings().request_read_timeout_seconds
+        self._read_deadline: asyncio.TimerHandle | None = None
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._read_deadline = self.loop.call_later(self._read_timeout, self._too_slow)
+
+    def _disarm(self) -> None:
+        if self._read_deadline is not None:
+            self._read_deadline.cancel()
+            self._read_deadline = None
+
+    def _too_slow(self) -> None:
+        self._read_deadline = None
+        if self.transport.is_closing():
+            return
+        if self.cycle is None or not self.cycle.response_started:
+            self.transport.write(_TIMEOUT_ANSWER)
+        self.transport.close()
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()  # the first request's bytes must come in time too
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._arm()
+
+    def on_message_complete(self) -> None:
+        self._disarm()
+        super().on_message_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        # Idle from here on: uvicorn's keep-alive timeout applies until the next request begins.
+        if self.pipeline:
+            return
+        self._disarm()
