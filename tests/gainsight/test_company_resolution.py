@@ -421,3 +421,33 @@ async def test_the_simulators_own_rate_limit_is_met_once_per_window(clock):
         await service.transform([group_of("Acme")])
     # search + create, then the third call is the 429; the other requests never reach Gainsight.
     assert [c["status"] for c in gainsight.state.calls] == [400, 200, 429]  # 400: GSOBJ_1011 no data
+
+
+def test_one_tenant_however_its_domain_is_written(client) -> None:
+    """`DEMO.gainsightcloud.com` and `demo.gainsightcloud.com:443` are the same tenant: one search,
+    one create, one company for all."""
+    import respx
+
+    from .support import config, element, group_message, post_processor
+
+    domains = [
+        "demo.gainsightcloud.com",
+        "DEMO.gainsightcloud.com",
+        "demo.gainsightcloud.com:443",
+        "Demo.GainsightCloud.com",
+    ]
+    elements = [
+        element(group_message({"name": "Acme"}, f"u{i}@acme.com"), config(domain=d))
+        for i, d in enumerate(domains)
+    ]
+    with respx.mock(assert_all_mocked=True) as mock:
+        search = mock.route(method="POST", path="/v1/data/objects/query/Company").respond(
+            200, json={"data": {"records": []}}
+        )
+        create = mock.route(method="POST", path="/v1/data/objects/Company").respond(
+            200, json={"result": True, "data": {"records": [{"Gsid": "G-1"}]}}
+        )
+        answers = post_processor(client, elements)
+    assert [a["statusCode"] for a in answers] == [200] * 4
+    assert search.call_count == 1 and create.call_count == 1
+    assert json.loads(create.calls.last.request.content) == {"records": [{"Name": "Acme"}]}

@@ -72,8 +72,18 @@ def usable_gsid(record: Any) -> Any:
 
 
 def tenant_of(config: GainsightConfig) -> Tenant:
-    """Who Gainsight counts calls for: the base URL and the access key as sent."""
-    return config.base_url(), header_text(config.access_key)
+    """Who Gainsight counts calls for, and whose companies are whose: the host as DNS and TLS see
+    it (case-folded, without a trailing dot or the default port) and the access key as sent, so
+    `Acme.gainsightcloud.com:443` and `acme.gainsightcloud.com` share one cache, one lock per
+    company name and one rate-limit window."""
+    return _host_key(config.base_url()), header_text(config.access_key)
+
+
+def _host_key(base_url: str) -> str:
+    host = base_url.lower().rstrip("/")
+    if host.endswith(":443"):
+        host = host[:-4]
+    return host.rstrip(".")
 
 
 def answer_of(error: BaseException) -> Answer | None:
