@@ -39,6 +39,12 @@ class Settings(BaseSettings):
         ge=1,
         description="Most connections and requests a worker serves at once; beyond, uvicorn answers 503.",
     )
+    max_events_per_request: int = Field(
+        10_000,
+        ge=1,
+        description="Most events in one transform request (rudder-server sends 100 per processor and 20 "
+        "per router request by default); more: 413 before any event is read.",
+    )
     max_body_bytes: int = Field(
         200 * 1024 * 1024,
         ge=1024,

@@ -87,8 +87,8 @@ def _answer(
 ) -> tuple[int, Any]:
     with monkeypatch.context() as patch:
         if not fast:
-            patch.setattr(fastread, "processor_events", lambda raw: None)
-            patch.setattr(fastread, "router_events", lambda raw: None)
+            patch.setattr(fastread, "processor_events", lambda raw, limit=None: None)
+            patch.setattr(fastread, "router_events", lambda raw, limit=None: None)
         with respx.mock(assert_all_mocked=True, assert_all_called=False) as mock:
             mock.route().mock(side_effect=serve_network)
             with TestClient(create_app()) as client:
@@ -103,8 +103,8 @@ def _both_ways(body: bytes, path: str, monkeypatch: pytest.MonkeyPatch, headers=
     for name in ("processor_events", "router_events"):
         real = getattr(fastread, name)
 
-        def spy(raw: bytes, real=real) -> Any:
-            result = real(raw)
+        def spy(raw: bytes, limit: int | None = None, real=real) -> Any:
+            result = real(raw, limit)
             taken.append(result is not None)
             return result
 

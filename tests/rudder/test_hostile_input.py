@@ -78,3 +78,61 @@ def test_unusable_proxy_requests_are_aborted_per_job(
     assert status == 200
     [job] = v1["output"]["response"]
     assert job["statusCode"] == 400 and text in job["error"]
+
+
+@pytest.fixture
+def capped() -> TestClient:
+    from gainsight_transformer.app import create_app
+    from gainsight_transformer.settings import Settings
+
+    with TestClient(create_app(Settings(max_events_per_request=3))) as client:
+        yield client
+
+
+def _bodies(count: int) -> dict[str, tuple[str, bytes, dict[str, str]]]:
+    events = [_event(b'{"jobId": %d, "destinationId": "dest-1"}' % i) for i in range(count)]
+    joined = b"[" + b",".join(events) + b"]"
+    compacted_input = (
+        b"["
+        + b",".join(
+            b'{"message": {"type": "identify"}, "metadata": {"jobId": %d, "destinationId": "dest-1"}}' % i
+            for i in range(count)
+        )
+        + b"]"
+    )
+    compacted = (
+        b'{"input": '
+        + compacted_input
+        + b', "destinations": {"dest-1": '
+        + DESTINATION
+        + b'}, "connections": {}, "destType": "gainsight"}'
+    )
+    header = {"X-Content-Format": "json+compactedv1"}
+    return {
+        "processor": ("/v0/destinations/gainsight", joined, {}),
+        "router": (ROUTER, b'{"destType": "gainsight", "input": ' + joined + b"}", {}),
+        "processor compacted": ("/v0/destinations/gainsight", compacted, header),
+        "router compacted": (ROUTER, compacted, header),
+        "processor, general path": (
+            "/v0/destinations/gainsight",
+            joined.replace(b'"jobId": 0', b'"jobId": 1e400'),
+            {},
+        ),
+    }
+
+
+@pytest.mark.parametrize("kind", list(_bodies(1)))
+def test_more_events_than_the_cap_is_413_before_any_is_read(capped: TestClient, kind: str) -> None:
+    path, body, headers = _bodies(4)[kind]
+    response = capped.post(path, content=body, headers=headers)
+    assert response.status_code == 413
+    assert response.json() == {"error": "too many events in one request: 4 (MAX_EVENTS_PER_REQUEST is 3)"}
+    path, body, headers = _bodies(3)[kind]
+    assert capped.post(path, content=body, headers=headers).status_code == 200
+
+
+def test_a_huge_batch_of_empty_elements_is_refused_whole(client: TestClient) -> None:
+    body = b"[" + b",".join([b"{}"] * 200_000) + b"]"
+    response = client.post("/v0/destinations/gainsight", content=body)
+    assert response.status_code == 413
+    assert "200000" in response.json()["error"]

@@ -75,3 +75,12 @@ class RequestError(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
+
+
+def check_event_count(count: int, limit: int | None) -> None:
+    """A request with more events than MAX_EVENTS_PER_REQUEST is refused before any of them is
+    read: one answer per event is what makes a huge batch of tiny events a memory bomb."""
+    if limit is not None and count > limit:
+        raise RequestError(
+            f"too many events in one request: {count} (MAX_EVENTS_PER_REQUEST is {limit})", 413
+        )

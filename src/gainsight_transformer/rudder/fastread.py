@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 import orjson
 
+from .errors import check_event_count
 from .events import Event
 from .jsonio import RawJSON, canonical, may_contain_proto_key, strip_bom
 
@@ -119,22 +120,24 @@ def _decode(raw: bytes, decoder: msgspec.json.Decoder) -> Any:
         return None
 
 
-def processor_events(raw: bytes) -> list[Event] | None:
+def processor_events(raw: bytes, limit: int | None = None) -> list[Event] | None:
     """Events of a processor body (a JSON array of elements), or None for the general path."""
     elements = _decode(raw, _PROCESSOR)
     if not elements:
         return None
+    check_event_count(len(elements), limit)
     try:
         return _events(elements)
     except _Unusual:
         return None
 
 
-def router_events(raw: bytes) -> tuple[Any, list[Event]] | None:
+def router_events(raw: bytes, limit: int | None = None) -> tuple[Any, list[Event]] | None:
     """(destType, events) of a router body, or None for the general path."""
     body = _decode(raw, _ROUTER)
     if body is None or not body.input:
         return None
+    check_event_count(len(body.input), limit)
     try:
         return _loads(body.destType), _events(body.input)
     except _Unusual:

@@ -10,7 +10,7 @@ from ..telemetry import metrics
 from . import envelope
 from .compacted import expand
 from .destination import DeliveryRequest, Destination, TransformContext
-from .errors import RequestError, TransformationFault, TransformError
+from .errors import RequestError, TransformationFault, TransformError, check_event_count
 from .events import Event, read_events
 
 log = logging.getLogger(__name__)
@@ -42,12 +42,15 @@ async def _transform(
     return results
 
 
-def processor_events(body: Any, *, compacted: bool) -> list[Event]:
+def processor_events(body: Any, *, compacted: bool, limit: int | None = None) -> list[Event]:
     if compacted:
+        if isinstance(body, dict) and isinstance(body.get("input"), list):
+            check_event_count(len(body["input"]), limit)
         elements, errors = expand(body)
     else:
         if not isinstance(body, list):
             raise RequestError("request body must be a JSON array of events")
+        check_event_count(len(body), limit)
         elements, errors = body, {}
     if not elements:
         raise RequestError("request body must contain at least one event")
@@ -90,7 +93,11 @@ async def processor_transform(
     return answer
 
 
-def router_input(body: Any, compacted: bool) -> tuple[list[Any], dict[int, TransformError]]:
+def router_input(
+    body: Any, compacted: bool, limit: int | None = None
+) -> tuple[list[Any], dict[int, TransformError]]:
+    if isinstance(body, dict) and isinstance(body.get("input"), list):
+        check_event_count(len(body["input"]), limit)
     if compacted:
         return expand(body)
     if not isinstance(body, dict) or not isinstance(body.get("input"), list):

@@ -60,11 +60,12 @@ async def processor_transform(
     """Processor transform: a JSON array of events in, one answer element per event out."""
     raw = await read_body(request, ctx.settings.max_body_bytes)
     compacted = is_compacted(request.headers)
-    events = None if compacted else fastread.processor_events(raw)
+    limit = ctx.settings.max_events_per_request
+    events = None if compacted else fastread.processor_events(raw, limit)
     body = parse_json_body(raw) if events is None else None
     handler = find_destination(destinations, destination)
     if events is None:
-        events = pipeline.processor_events(body, compacted=compacted)
+        events = pipeline.processor_events(body, compacted=compacted, limit=limit)
     note_events(request.scope, len(events), compacted)
     answer = await pipeline.processor_transform(events, destination, handler, ctx)
     return transform_response(answer)
@@ -81,7 +82,8 @@ async def router_transform(
     raw = await read_body(request, ctx.settings.max_body_bytes)
     secret = request.headers.get("oauth-secret")
     compacted = is_compacted(request.headers)
-    fast = None if compacted or secret else fastread.router_events(raw)
+    limit = ctx.settings.max_events_per_request
+    fast = None if compacted or secret else fastread.router_events(raw, limit)
     if fast is not None:
         dest_type, events = fast
         handler = find_destination(destinations, dest_type)
@@ -94,7 +96,7 @@ async def router_transform(
         raise RequestError("destType is required")
     dest_type = body["destType"]
     handler = find_destination(destinations, dest_type)
-    elements, errors = pipeline.router_input(body, compacted)
+    elements, errors = pipeline.router_input(body, compacted, limit)
     if not elements:
         return transform_response(pipeline.invalid_event_array(dest_type))
     if secret:
