@@ -136,3 +136,15 @@ def test_a_huge_batch_of_empty_elements_is_refused_whole(client: TestClient) -> 
     response = client.post("/v0/destinations/gainsight", content=body)
     assert response.status_code == 413
     assert "200000" in response.json()["error"]
+
+
+def test_an_invalid_body_is_read_once(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gainsight_transformer.rudder import jsonio
+
+    calls = []
+    monkeypatch.setattr(jsonio, "_parse_with_stdlib", lambda *args: calls.append(1))
+    body = b"[" + b'{"message": {"type": "identify"}},' * 20_000 + b"{oops}]"
+    response = client.post("/v0/destinations/gainsight", content=body)
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("invalid JSON: ")
+    assert calls == []  # orjson's verdict stands: no second, slower parse

@@ -94,6 +94,10 @@ def parse_json_body(raw: bytes) -> Any:
         # orjson says "recursion limit reached" in older and "depth limit exceeded" in newer releases.
         if "recursion" in reason or "depth limit" in reason:
             raise RequestError(_TOO_DEEP) from None
+        if not any(hint in reason for hint in _STDLIB_READS):
+            # A syntax error: the stdlib parser would only fail too, after reading it all again
+            # (seconds on the event loop for a large body).
+            raise RequestError(f"invalid JSON: {exc}") from None
         value = _parse_with_stdlib(raw, exc)
         if _deeper_than(value, MAX_DEPTH):
             # Our recursive walks (text conversion, serialisation) rely on this bound.
@@ -113,6 +117,11 @@ def _deeper_than(root: Any, limit: int) -> bool:
         children = node.values() if isinstance(node, dict) else node
         stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
     return False
+
+
+_STDLIB_READS = ("surrogate", "utf-8", "infinity")
+"""What orjson refuses that JS (and the stdlib parser, with our hooks) reads: lone surrogate
+escapes, bytes that are not UTF-8, numbers beyond the double range."""
 
 
 def _parse_with_stdlib(raw: bytes, first_error: Exception) -> Any:
