@@ -48,7 +48,7 @@ def main() -> int:
     env = dict(os.environ, LOG_LEVEL="warning", MAX_BODY_BYTES=str((args.mib + 8) * 1024 * 1024))
     cpus = "0" if (os.cpu_count() or 1) > 1 else None
     service, base = run.start_server(argparse.Namespace(workers=1), workdir, "stall", env, cpus)
-    print(f"| body | big request | /health p50 / p99 / max ms during it | peak RSS MiB |")
+    print("| body | big request | /health p50 / p99 / max ms during it | peak RSS MiB |")
     print("|---|---|---|---|")
     try:
         for name, body in bodies(args.mib).items():
