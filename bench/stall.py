@@ -54,7 +54,7 @@ def main() -> int:
         for name, body in bodies(args.mib).items():
             result: dict = {}
 
-            def big() -> None:
+            def big(body: bytes = body, result: dict = result) -> None:
                 started = time.perf_counter()
                 response = httpx.post(f"{base}/v0/destinations/gainsight", content=body, timeout=300)
                 result["status"], result["seconds"] = response.status_code, time.perf_counter() - started
