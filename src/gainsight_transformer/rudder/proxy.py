@@ -57,8 +57,16 @@ def request_body(body: Any) -> tuple[bytes | None, dict[str, str]]:
         return None, {}
     raw = payload if isinstance(payload, str) else dumps(payload).decode()
     if name == "GZIP":
-        return gzip.compress(raw.encode()), {"Content-Encoding": "gzip"}
-    return raw.encode(), {}
+        return gzip.compress(_utf8(raw)), {"Content-Encoding": "gzip"}
+    return _utf8(raw), {}
+
+
+def _utf8(text: str) -> bytes:
+    """UTF-8 of a JS string: a lone surrogate becomes U+FFFD, as Node's Buffer.from does."""
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").encode()
 
 
 def outgoing_headers(headers: Any, extra: dict[str, str]) -> dict[str, str]:
