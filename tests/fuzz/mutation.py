@@ -163,7 +163,6 @@ def run(count: int, seed: int) -> tuple[Counter, list[str]]:
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from api import fake_gainsight
-
     from gainsight_transformer.app import create_app
 
     statuses: Counter = Counter()
