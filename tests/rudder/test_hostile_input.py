@@ -148,3 +148,20 @@ def test_an_invalid_body_is_read_once(client: TestClient, monkeypatch: pytest.Mo
     assert response.status_code == 400
     assert response.json()["error"].startswith("invalid JSON: ")
     assert calls == []  # orjson's verdict stands: no second, slower parse
+
+
+@pytest.mark.parametrize("path", ["/v0/destinations/gainsight", "/v1/destinations/gainsight/proxy"])
+def test_a_fault_of_ours_says_the_connection_closes(monkeypatch: pytest.MonkeyPatch, path: str) -> None:
+    from gainsight_transformer.app import create_app
+    from gainsight_transformer.rudder import routes
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("a fault of ours")
+
+    monkeypatch.setattr(routes, "find_destination", broken)
+    with TestClient(create_app(), raise_server_exceptions=False) as client:
+        body = b'{"endpoint": "https://a.example/", "metadata": []}' if path.endswith("proxy") else b"[{}]"
+        response = client.post(path, content=body)
+    assert response.status_code == 500
+    assert response.json() == {"error": "internal error (RuntimeError)"}
+    assert response.headers["connection"] == "close"

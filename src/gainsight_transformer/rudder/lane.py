@@ -46,7 +46,11 @@ def request_error_response(exc: RequestError) -> Response:
 
 def unexpected_error_response(exc: Exception) -> Response:
     log.error("unexpected error while serving a request", exc_info=exc)
-    return JSONResponse({"error": f"internal error ({type(exc).__name__})"}, status_code=500)
+    # Starlette re-raises the error to the server after this answer and uvicorn then drops the
+    # connection: saying so lets a keep-alive client open a new one instead of failing its next call.
+    return JSONResponse(
+        {"error": f"internal error ({type(exc).__name__})"}, status_code=500, headers={"Connection": "close"}
+    )
 
 
 def _endpoint(path: str) -> tuple[Callable[..., Awaitable[Response]], dict[str, Any], str] | None:
