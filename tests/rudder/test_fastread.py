@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from conformance.test_conformance import CASES, serve_network
 from gainsight_transformer.app import create_app
 from gainsight_transformer.rudder import fastread
+from gainsight_transformer.rudder.bounded_cache import BoundedCache
 from gainsight_transformer.rudder.jsonio import RawJSON, dumps
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "reference"
@@ -179,15 +180,26 @@ def test_equal_destinations_are_decoded_once_across_requests() -> None:
 
 
 def test_the_destination_cache_is_bounded_and_remembers_templates(monkeypatch) -> None:
-    monkeypatch.setattr(fastread, "_destinations", {})
-    for n in range(fastread._CACHE_SIZE + 10):
+    monkeypatch.setattr(fastread, "_destinations", BoundedCache(256, 32 * 1024 * 1024))
+    for n in range(256 + 10):
         dest = {"ID": f"d{n}", "Config": CONFIG}
         assert fastread.processor_events(orjson.dumps([{**element(IDENTIFY), "destination": dest}]))
-    assert len(fastread._destinations) == fastread._CACHE_SIZE
+    assert len(fastread._destinations) == 256
     template = {"Config": {**CONFIG, "accessKey": '{{ event.userId || "k" }}'}}
     body = orjson.dumps([{**element(IDENTIFY), "destination": template}])
     assert fastread.processor_events(body) is None
     assert fastread.processor_events(body) is None  # known now, still the general path's
+
+
+def test_the_destination_cache_is_bounded_in_bytes(monkeypatch) -> None:
+    """300 distinct 1 MiB Configs used to stay resident for good (837 MiB)."""
+    monkeypatch.setattr(fastread, "_destinations", BoundedCache(256, 32 * 1024 * 1024))
+    for n in range(300):
+        dest = {"ID": f"d{n}", "Config": {**CONFIG, "filler": "x" * (1024 * 1024 if n % 2 else 600_000)}}
+        [event] = fastread.processor_events(orjson.dumps([{**element(IDENTIFY), "destination": dest}]))
+        assert event.destination["ID"] == f"d{n}"
+    assert fastread._destinations.bytes <= 32 * 1024 * 1024
+    assert 0 < len(fastread._destinations) < 30
 
 
 def test_serialising_deeper_than_orjson_allows_still_embeds_raw_parts() -> None:

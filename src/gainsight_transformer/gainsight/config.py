@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..jsvalues import MISSING, js_trim, text
+from ..rudder.bounded_cache import BoundedCache
 from ..rudder.errors import ConfigurationError
 
 
@@ -76,8 +77,7 @@ class GainsightConfig:
         return "https://" + (domain if isinstance(domain, str) else text(domain))
 
 
-_CACHE_SIZE = 256
-_configs: dict[bytes, GainsightConfig] = {}
+_configs: BoundedCache[GainsightConfig] = BoundedCache(256, 32 * 1024 * 1024)
 
 
 def config_for(key: bytes, raw: dict[str, Any]) -> GainsightConfig:
@@ -87,7 +87,6 @@ def config_for(key: bytes, raw: dict[str, Any]) -> GainsightConfig:
     """
     config = _configs.get(key)
     if config is None:
-        if len(_configs) >= _CACHE_SIZE:
-            del _configs[next(iter(_configs))]
-        config = _configs[key] = GainsightConfig(raw)
+        config = GainsightConfig(raw)
+        _configs.put(key, config)
     return config

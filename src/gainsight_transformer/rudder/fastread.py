@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 import orjson
 
+from .bounded_cache import BoundedCache
 from .errors import check_event_count
 from .events import Event
 from .jsonio import RawJSON, canonical, may_contain_proto_key, strip_bom
@@ -54,8 +55,7 @@ def _loads(part: msgspec.Raw) -> Any:
         raise _Unusual from None
 
 
-_CACHE_SIZE = 256
-_destinations: dict[bytes, tuple[Any, RawJSON, bytes | None] | None] = {}
+_destinations: BoundedCache[tuple[Any, RawJSON, bytes | None] | None] = BoundedCache(256, 32 * 1024 * 1024)
 """Destination text → (decoded value, the text to echo, its Config's key), across requests:
 rudder-server sends the same few destinations in every element of every batch. Values are
 shared, so nothing may modify them (nothing does: dynamic config builds new objects).
@@ -72,9 +72,7 @@ def _destination(part: msgspec.Raw) -> tuple[Any, RawJSON, bytes | None]:
         key = canonical(config) if isinstance(config, dict) else None
         # Templates are resolved per event, against the message, by the general path.
         known = None if key is not None and b"{{" in key else (value, RawJSON(data), key)
-        if len(_destinations) >= _CACHE_SIZE:
-            del _destinations[next(iter(_destinations))]  # the oldest entry
-        _destinations[data] = known
+        _destinations.put(data, known)
     if known is None:
         raise _Unusual
     return known  # type: ignore[return-value]
