@@ -20,6 +20,7 @@ from .rudder import openapi_docs
 from .rudder.destination import TransformContext
 from .rudder.egress import EgressPolicy, guarded_transport
 from .rudder.errors import RequestError
+from .rudder.inflight import BytesInFlight
 from .rudder.lane import TransformerApp, request_error_response, unexpected_error_response
 from .rudder.routes import features_document
 from .rudder.routes import router as rudder_router
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.destinations = {destination.name: destination}
     app.state.egress = EgressPolicy.from_setting(settings.gainsight_host_allowlist)
     app.include_router(rudder_router)
+    app.bytes_in_flight = BytesInFlight(settings.max_bytes_in_flight)
     app.state.upstream_features = None
     if settings.upstream_transformer_url:
         upstream = Upstream(

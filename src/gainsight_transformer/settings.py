@@ -45,6 +45,12 @@ class Settings(BaseSettings):
         description="Most events in one transform request (rudder-server sends 100 per processor and 20 "
         "per router request by default); more: 413 before any event is read.",
     )
+    max_bytes_in_flight: int = Field(
+        256 * 1024 * 1024,
+        ge=1024,
+        description="Most request-body bytes (of requests over 1 MiB) worked on at once; a large request "
+        "that does not fit is answered 503 with Retry-After before its body is read.",
+    )
     max_body_bytes: int = Field(
         200 * 1024 * 1024,
         ge=1024,

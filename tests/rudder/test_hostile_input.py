@@ -165,3 +165,45 @@ def test_a_fault_of_ours_says_the_connection_closes(monkeypatch: pytest.MonkeyPa
     assert response.status_code == 500
     assert response.json() == {"error": "internal error (RuntimeError)"}
     assert response.headers["connection"] == "close"
+
+
+async def test_large_requests_beyond_the_bytes_in_flight_get_503_at_once() -> None:
+    import asyncio
+
+    from gainsight_transformer.app import create_app
+    from gainsight_transformer.settings import Settings
+
+    app = create_app(Settings(max_bytes_in_flight=3 * 1024 * 1024))
+    size = 2 * 1024 * 1024
+    body = b"[" + b" " * (size - 2) + b"]"
+    release = asyncio.Event()
+
+    def scope() -> dict:
+        return {
+            "type": "http", "method": "POST", "path": "/v0/destinations/gainsight", "raw_path": b"/v0/destinations/gainsight",
+            "query_string": b"", "root_path": "", "headers": [(b"content-length", str(size).encode())],
+            "http_version": "1.1", "scheme": "http", "server": ("t", 80), "client": ("t", 1),
+        }  # fmt: skip
+
+    async def slow_receive() -> dict:
+        await release.wait()
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    statuses: list[int] = []
+
+    async def send(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    async with app.router.lifespan_context(app):
+        first = asyncio.create_task(app(scope(), slow_receive, send))
+        await asyncio.sleep(0.05)
+        await app(scope(), receive, send)  # does not fit while the first is served
+        assert statuses == [503]
+        release.set()
+        await first
+        await app(scope(), receive, send)  # fits again
+    assert statuses[1:] == [400, 400]  # the bodies themselves are not valid batches

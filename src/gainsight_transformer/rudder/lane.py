@@ -30,6 +30,7 @@ from ..telemetry.exchange import Exchange, route_template
 from . import routes
 from .body import decode_content, read_raw
 from .errors import RequestError
+from .inflight import BytesInFlight, declared_size
 from .upstream.forward import Upstream
 from .upstream.routing import Route, forwarded_route, local_name, peek_dest_type, route_of
 
@@ -64,6 +65,7 @@ def _endpoint(path: str) -> tuple[Callable[..., Awaitable[Response]], dict[str, 
 
 
 class TransformerApp(FastAPI):
+    bytes_in_flight = BytesInFlight(256 * 1024 * 1024)
     upstream: Upstream | None = None
     """The upstream transformer that answers what is not ours (None: unknown routes are 404)."""
 
@@ -76,6 +78,16 @@ class TransformerApp(FastAPI):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)  # lifespan
             return
+        size = declared_size(scope["headers"])
+        if not self.bytes_in_flight.take(size):
+            await _busy(scope, receive, send)
+            return
+        try:
+            await self._serve(scope, receive, send)
+        finally:
+            self.bytes_in_flight.give_back(size)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         exchange = Exchange(scope, send)
         upstream = self.upstream
         if upstream is not None and not scope.get("root_path"):
@@ -155,6 +167,20 @@ class TransformerApp(FastAPI):
             await self._forward(upstream, exchange, scope, receive, raw)
             return None
         return _replay(raw, receive)
+
+
+async def _busy(scope: Scope, receive: Receive, send: Send) -> None:
+    exchange = Exchange(scope, send)
+    response = JSONResponse(
+        {"error": "too many large requests in progress (MAX_BYTES_IN_FLIGHT); retry"},
+        status_code=503,
+        headers={"Retry-After": "1"},
+    )
+    exchange.tag(response)
+    try:
+        await response(scope, receive, send)
+    finally:
+        exchange.finish("busy")
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
