@@ -138,6 +138,27 @@ def test_secrets_never_reach_logs_or_error_texts(debug_service, fresh_simulator:
     assert ACCESS_KEY not in log and SHARED_SECRET not in log
 
 
+def _sigterm_during(
+    base_url: str, process: subprocess.Popen, simulator: Simulator, body: Any
+) -> tuple[httpx.Response, float]:
+    """Post `body`, send SIGTERM once the service is waiting on Gainsight; the answer and its time."""
+    result: dict[str, Any] = {}
+
+    def call() -> None:
+        started = time.monotonic()
+        result["response"] = httpx.post(f"{base_url}/v0/destinations/gainsight", json=body, timeout=30)
+        result["seconds"] = time.monotonic() - started
+
+    worker = threading.Thread(target=call)
+    worker.start()
+    deadline = time.monotonic() + 5
+    while not simulator.state()["calls"] and time.monotonic() < deadline:
+        time.sleep(0.05)  # the request is now waiting on the delayed Company search
+    process.send_signal(signal.SIGTERM)
+    worker.join(timeout=15)
+    return result["response"], result["seconds"]
+
+
 def test_sigterm_lets_an_in_flight_request_finish(fresh_simulator: Simulator, tmp_path: Path) -> None:
     base_url, process = _service(
         fresh_simulator,
@@ -154,19 +175,7 @@ def test_sigterm_lets_an_in_flight_request_finish(fresh_simulator: Simulator, tm
             "context": {"traits": {"email": "d@e2e.example"}},
         }
         body = [{"message": group, "metadata": {"jobId": 1}, "destination": destination(fresh_simulator.domain, "drain-key")}]  # fmt: skip
-        result: dict[str, Any] = {}
-
-        def call() -> None:
-            result["response"] = httpx.post(f"{base_url}/v0/destinations/gainsight", json=body, timeout=30)
-
-        worker = threading.Thread(target=call)
-        worker.start()
-        deadline = time.monotonic() + 5
-        while not fresh_simulator.state()["calls"] and time.monotonic() < deadline:
-            time.sleep(0.05)  # the request is now waiting on the delayed Company search
-        process.send_signal(signal.SIGTERM)
-        worker.join(timeout=15)
-        response = result["response"]
+        response, _ = _sigterm_during(base_url, process, fresh_simulator, body)
         assert response.status_code == 200 and response.json()[0]["statusCode"] == 200
         # uvicorn drains, runs the lifespan shutdown, then re-raises the signal it caught.
         assert process.wait(timeout=15) in (0, -signal.SIGTERM)
@@ -206,26 +215,12 @@ def test_a_request_outlasting_the_shutdown_grace_is_answered_retryable_in_time(
             }
             for job, message in enumerate((group, identify), 1)
         ]
-        result: dict[str, Any] = {}
-
-        def call() -> None:
-            started = time.monotonic()
-            result["response"] = httpx.post(f"{base_url}/v0/destinations/gainsight", json=body, timeout=30)
-            result["seconds"] = time.monotonic() - started
-
-        worker = threading.Thread(target=call)
-        worker.start()
-        deadline = time.monotonic() + 5
-        while not fresh_simulator.state()["calls"] and time.monotonic() < deadline:
-            time.sleep(0.05)
-        process.send_signal(signal.SIGTERM)
-        worker.join(timeout=15)
-        response = result["response"]
+        response, seconds = _sigterm_during(base_url, process, fresh_simulator, body)
         assert response.status_code == 200
         grouped, identified = response.json()
         assert grouped["statusCode"] == 500 and "took longer than 2 s" in grouped["error"]
         assert grouped["statTags"]["errorType"] == "retryable"
         assert identified["statusCode"] == 200
-        assert result["seconds"] < 4
+        assert seconds < 4
     finally:
         stop(process)
