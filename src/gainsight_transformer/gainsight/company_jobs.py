@@ -11,8 +11,13 @@ from .config import GainsightConfig
 
 
 def name_key(name: Any) -> str:
-    """Identity of a company name, JSON type included (`123` and `"123"` are different names)."""
-    return "\0missing" if name is MISSING else json_text(name)
+    """Identity of a company name as Gainsight stores it: a number or boolean is the text it
+    becomes (`4242` and `"4242"` are one company, one create), objects and arrays their JSON."""
+    if name is MISSING:
+        return "\0missing"
+    if isinstance(name, bool | int | float):
+        return json_text(text(name))
+    return json_text(name)
 
 
 def loose_key(name: Any) -> str | None:
