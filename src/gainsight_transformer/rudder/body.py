@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from starlette.requests import Request
@@ -14,6 +14,15 @@ from .jsonio import parse_json_body
 _TOO_LARGE = "request entity too large"
 
 
+def content_length(headers: Iterable[tuple[bytes, bytes]]) -> int | None:
+    """The Content-Length declared in raw (lower-cased ASGI) headers; None when absent or not a number."""
+    for name, value in headers:
+        if name == b"content-length":
+            value = value.strip()
+            return int(value) if value.isdigit() else None
+    return None
+
+
 async def read_body(request: Request, max_bytes: int) -> bytes:
     """The body, inflated when it is gzip/deflate; at most `max_bytes` before and after."""
     return decode_content(await read_raw(request, max_bytes), request.headers, max_bytes)
@@ -21,8 +30,8 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
 
 async def read_raw(request: Request, max_bytes: int) -> bytes:
     """The body bytes as received (no inflation), at most `max_bytes` (else 413)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+    declared = content_length(request.scope["headers"])
+    if declared is not None and declared > max_bytes:
         raise RequestError(_TOO_LARGE, 413)
     chunks: list[bytes] = []
     size = 0

@@ -29,10 +29,3 @@ class BytesInFlight:
     def give_back(self, size: int) -> None:
         if size > SMALL:
             self.used -= size
-
-
-def declared_size(headers: list[tuple[bytes, bytes]]) -> int:
-    for name, value in headers:
-        if name == b"content-length":
-            return int(value) if value.isdigit() else 0
-    return 0

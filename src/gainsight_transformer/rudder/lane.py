@@ -28,9 +28,9 @@ from starlette.types import Message, Receive, Scope, Send
 
 from ..telemetry.exchange import Exchange, route_template
 from . import routes
-from .body import decode_content, read_raw
+from .body import content_length, decode_content, read_raw
 from .errors import RequestError
-from .inflight import BytesInFlight, declared_size
+from .inflight import BytesInFlight
 from .upstream.forward import Upstream
 from .upstream.routing import Route, forwarded_route, local_name, peek_dest_type, route_of
 
@@ -65,7 +65,8 @@ def _endpoint(path: str) -> tuple[Callable[..., Awaitable[Response]], dict[str, 
 
 
 class TransformerApp(FastAPI):
-    bytes_in_flight = BytesInFlight(256 * 1024 * 1024)
+    bytes_in_flight: BytesInFlight
+    """Set by create_app from MAX_BYTES_IN_FLIGHT."""
     upstream: Upstream | None = None
     """The upstream transformer that answers what is not ours (None: unknown routes are 404)."""
 
@@ -78,7 +79,7 @@ class TransformerApp(FastAPI):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)  # lifespan
             return
-        size = declared_size(scope["headers"])
+        size = content_length(scope["headers"]) or 0
         if not self.bytes_in_flight.take(size):
             await _busy(scope, receive, send)
             return
@@ -152,12 +153,7 @@ class TransformerApp(FastAPI):
         try:
             raw = await read_raw(request, max_bytes)
         except RequestError as exc:  # too large: answered before anything is forwarded
-            response = request_error_response(exc)
-            exchange.tag(response)
-            try:
-                await response(scope, receive, send)
-            finally:
-                exchange.finish(_ROUTER)
+            await _answer(exchange, request_error_response(exc), scope, receive, send, _ROUTER)
             return None
         try:
             dest_type = peek_dest_type(decode_content(raw, request.headers, max_bytes))
@@ -169,18 +165,24 @@ class TransformerApp(FastAPI):
         return _replay(raw, receive)
 
 
+async def _answer(
+    exchange: Exchange, response: Response, scope: Scope, receive: Receive, send: Send, route: str
+) -> None:
+    """Send an answer made here, before any route ran."""
+    exchange.tag(response)
+    try:
+        await response(scope, receive, send)
+    finally:
+        exchange.finish(route)
+
+
 async def _busy(scope: Scope, receive: Receive, send: Send) -> None:
-    exchange = Exchange(scope, send)
     response = JSONResponse(
         {"error": "too many large requests in progress (MAX_BYTES_IN_FLIGHT); retry"},
         status_code=503,
         headers={"Retry-After": "1"},
     )
-    exchange.tag(response)
-    try:
-        await response(scope, receive, send)
-    finally:
-        exchange.finish("busy")
+    await _answer(Exchange(scope, send), response, scope, receive, send, "busy")
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

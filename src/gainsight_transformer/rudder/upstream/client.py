@@ -31,6 +31,10 @@ class UpstreamTimeout(UpstreamError):
     """The upstream took longer than the timeout to connect or to send the next bytes."""
 
 
+class UpstreamConnectTimeout(UpstreamTimeout):
+    """No connection within the connect timeout: the upstream is not reachable."""
+
+
 class _Unanswered(UpstreamError):
     """The connection ended before any byte of an answer (a pooled one may have gone stale)."""
 
@@ -213,7 +217,7 @@ class UpstreamClient:
                     self.host, self.port, ssl=self.ssl, limit=_READ_SIZE
                 )
         except TimeoutError:
-            raise UpstreamTimeout(f"no connection within {self.connect_timeout:g} s") from None
+            raise UpstreamConnectTimeout(f"no connection within {self.connect_timeout:g} s") from None
         except (OSError, ssl.SSLError) as exc:
             raise UpstreamError(f"cannot connect: {exc.strerror or exc}") from None
         return Connection(reader, writer)

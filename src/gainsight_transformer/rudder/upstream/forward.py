@@ -14,7 +14,8 @@ import orjson
 from starlette.types import Message, Receive, Scope, Send
 
 from ...telemetry import metrics
-from .client import UpstreamClient, UpstreamError, UpstreamTimeout
+from ..body import content_length
+from .client import UpstreamClient, UpstreamConnectTimeout, UpstreamError, UpstreamTimeout
 from .routing import forwarded_route
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,7 @@ class Upstream:
         has already read it (it then goes out as those bytes); otherwise it comes from `receive`."""
         started = time.perf_counter()
         headers = _passed_on(scope["headers"], b"host", b"expect")
-        declared = _content_length(headers)
+        declared = content_length(headers)
         try:
             if declared is not None and declared > self.max_body_bytes:
                 raise _BodyTooLarge
@@ -179,7 +180,7 @@ class Upstream:
                 scope["method"], self.target(scope), headers, content, declared
             )
         except UpstreamTimeout as exc:
-            self.reachable = not str(exc).startswith("no connection")
+            self.reachable = not isinstance(exc, UpstreamConnectTimeout)
             return await _answer(send, 504, f"upstream transformer {self.name} failed: {exc}", "timeout")
         except UpstreamError as exc:
             self.reachable = False
@@ -213,13 +214,6 @@ def _has_body(declared: int | None, headers: list[tuple[bytes, bytes]]) -> bool:
     return any(
         name.lower() == b"transfer-encoding" and b"chunked" in value.lower() for name, value in headers
     )
-
-
-def _content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
-    for name, value in headers:
-        if name.lower() == b"content-length" and value.strip().isdigit():
-            return int(value)
-    return None
 
 
 async def _answer(send: Send, status: int, error: str, outcome: str) -> Forwarded:

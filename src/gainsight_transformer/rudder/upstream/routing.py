@@ -100,9 +100,7 @@ _FORWARDED_PATHS = frozenset(
         "/v0/validate",
         "/transformerBuildVersion",
         "/buildVersion",
-        "/features",
         "/deleteUsers",
-        "/health",
     }
 )
 
