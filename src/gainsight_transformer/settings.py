@@ -46,10 +46,11 @@ class Settings(BaseSettings):
         "per router request by default); more: 413 before any event is read.",
     )
     max_bytes_in_flight: int = Field(
-        256 * 1024 * 1024,
+        1024 * 1024 * 1024,
         ge=1024,
-        description="Most request-body bytes (of requests over 1 MiB) worked on at once; a large request "
-        "that does not fit is answered 503 with Retry-After before its body is read.",
+        description="Most memory that requests with bodies over 1 MiB may take at once: first their "
+        "declared size, then the most their decoded body may cost; a large request that does not fit "
+        "while others are in flight gets 503 with Retry-After, one that could not fit alone 413.",
     )
     max_body_bytes: int = Field(
         200 * 1024 * 1024,

@@ -71,10 +71,11 @@ class RetryableError(NetworkError):
 class RequestError(Exception):
     """A whole request that cannot be served: answered with `status` and {"error": message}."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(self, message: str, status: int = 400, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        self.headers = headers
 
 
 def check_event_count(count: int, limit: int | None) -> None:

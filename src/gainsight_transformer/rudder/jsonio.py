@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -17,7 +18,7 @@ PROTO_KEY = "__proto__"
 # Only bodies that could spell the key, literally or with \u escapes of its letters, need the walk.
 _ESCAPED_PROTO_LETTER = re.compile(rb"\\u00(?:5[fF]|70|72|6[fF]|74)")
 MAX_DEPTH = 1024  # orjson's nesting limit; the stdlib fallback is held to the same one
-_TOO_DEEP = f"invalid JSON: nesting is deeper than {MAX_DEPTH} levels"
+TOO_DEEP = f"invalid JSON: nesting is deeper than {MAX_DEPTH} levels"
 
 
 def _parse_int(text: str) -> int | float:
@@ -82,28 +83,52 @@ def may_contain_proto_key(raw: bytes) -> bool:
 def parse_json_body(raw: bytes) -> Any:
     """Parse a request body the way the original's body parser accepts it (CONTRACT §1.1)."""
     raw = strip_bom(raw)
+    check_top_level(raw)
+    value = load_json(raw)
+    if has_proto_key(raw, value):
+        raise RequestError(PROTO_FORBIDDEN)
+    return value
+
+
+PROTO_FORBIDDEN = "Object contains forbidden prototype property"
+
+
+def check_top_level(raw: bytes) -> int:
+    """The position of the body's first character, which must open an array or an object."""
     first = _FIRST_CHAR.match(raw)  # no copy of a large body just to look at one byte
     if first is None:
         raise RequestError("request body is empty; expected a JSON array or object")
     if first.group(1) not in (b"{", b"["):
         raise RequestError("invalid JSON, only supports object and array")
+    return first.start(1)
+
+
+def has_proto_key(raw: bytes, value: Any) -> bool:
+    return may_contain_proto_key(raw) and _has_proto_key(value)
+
+
+Locate = Callable[[orjson.JSONDecodeError], str]
+
+
+def load_json(raw: bytes, locate: Locate = str) -> Any:
+    """The value of one JSON text, or a RequestError saying what is wrong with it. `locate` words
+    orjson's complaint (a piece of a larger body names the position in the whole body)."""
     try:
-        value = orjson.loads(raw)
+        return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         reason = str(exc).lower()
         # orjson says "recursion limit reached" in older and "depth limit exceeded" in newer releases.
         if "recursion" in reason or "depth limit" in reason:
-            raise RequestError(_TOO_DEEP) from None
+            raise RequestError(TOO_DEEP) from None
+        complaint = locate(exc)
         if not any(hint in reason for hint in _STDLIB_READS):
             # A syntax error: the stdlib parser would only fail too, after reading it all again
             # (seconds on the event loop for a large body).
-            raise RequestError(f"invalid JSON: {exc}") from None
-        value = _parse_with_stdlib(raw, exc)
-        if _deeper_than(value, MAX_DEPTH):
-            # Our recursive walks (text conversion, serialisation) rely on this bound.
-            raise RequestError(_TOO_DEEP) from None
-    if may_contain_proto_key(raw) and _has_proto_key(value):
-        raise RequestError("Object contains forbidden prototype property")
+            raise RequestError(f"invalid JSON: {complaint}") from None
+    value = _parse_with_stdlib(raw, complaint)
+    if _deeper_than(value, MAX_DEPTH):
+        # Our recursive walks (text conversion, serialisation) rely on this bound.
+        raise RequestError(TOO_DEEP) from None
     return value
 
 
@@ -124,7 +149,7 @@ _STDLIB_READS = ("surrogate", "utf-8", "infinity")
 escapes, bytes that are not UTF-8, numbers beyond the double range."""
 
 
-def _parse_with_stdlib(raw: bytes, first_error: Exception) -> Any:
+def _parse_with_stdlib(raw: bytes, first_error: str) -> Any:
     # orjson refuses integers beyond 64 bits and lone surrogate escapes, both of which JS accepts,
     # and bytes that are not UTF-8, which the original's body parser reads as U+FFFD.
     try:
@@ -134,7 +159,7 @@ def _parse_with_stdlib(raw: bytes, first_error: Exception) -> Any:
     try:
         return json.loads(text, parse_int=_parse_int, parse_constant=_reject_constant)
     except RecursionError:
-        raise RequestError(_TOO_DEEP) from None
+        raise RequestError(TOO_DEEP) from None
     except ValueError:
         raise RequestError(f"invalid JSON: {first_error}") from None
 

@@ -30,7 +30,7 @@ from ..telemetry.exchange import Exchange, route_template
 from . import routes
 from .body import content_length, decode_content, read_raw
 from .errors import RequestError
-from .inflight import BytesInFlight
+from .inflight import BUSY, RETRY_AFTER, BytesInFlight
 from .upstream.forward import Upstream
 from .upstream.routing import Route, forwarded_route, local_name, peek_dest_type, route_of
 
@@ -42,7 +42,7 @@ _ROUTER = "/routerTransform"
 
 
 def request_error_response(exc: RequestError) -> Response:
-    return JSONResponse({"error": exc.message}, status_code=exc.status)
+    return JSONResponse({"error": exc.message}, status_code=exc.status, headers=exc.headers)
 
 
 def unexpected_error_response(exc: Exception) -> Response:
@@ -80,13 +80,13 @@ class TransformerApp(FastAPI):
             await super().__call__(scope, receive, send)  # lifespan
             return
         size = content_length(scope["headers"]) or 0
-        if not self.bytes_in_flight.take(size):
+        if not self.bytes_in_flight.take(scope, size):
             await _busy(scope, receive, send)
             return
         try:
             await self._serve(scope, receive, send)
         finally:
-            self.bytes_in_flight.give_back(size)
+            self.bytes_in_flight.give_back(scope)
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         exchange = Exchange(scope, send)
@@ -177,11 +177,7 @@ async def _answer(
 
 
 async def _busy(scope: Scope, receive: Receive, send: Send) -> None:
-    response = JSONResponse(
-        {"error": "too many large requests in progress (MAX_BYTES_IN_FLIGHT); retry"},
-        status_code=503,
-        headers={"Retry-After": "1"},
-    )
+    response = JSONResponse({"error": BUSY}, status_code=503, headers=RETRY_AFTER)
     await _answer(Exchange(scope, send), response, scope, receive, send, "busy")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -14,6 +15,11 @@ from .errors import RequestError, TransformationFault, TransformError, check_eve
 from .events import Event, read_events
 
 log = logging.getLogger(__name__)
+
+SLICE_EVENTS = 500
+"""A batch this large (rudder-server sends 100 at most by default) is read and transformed in
+slices of this many events, so that one huge batch cannot hold the event loop for long; each
+slice's group events are resolved together (a Company search or create per slice)."""
 
 
 async def _transform(
@@ -30,19 +36,33 @@ async def _transform(
             results[index] = event.error
         elif index not in skip:
             todo.append(index)
-    if not todo:
-        return results
-    try:
-        outcomes = await destination.transform([events[i] for i in todo], ctx)
-    except Exception as exc:  # a bug of ours must not take the other events down with it
-        log.exception("destination transform failed")
-        fault = TransformationFault(f"internal error: {type(exc).__name__}")
-        outcomes = [fault] * len(todo)
-    results.update(zip(todo, outcomes, strict=True))
+    for start in range(0, len(todo), SLICE_EVENTS):
+        if start:
+            await asyncio.sleep(0)  # a huge batch: other requests are served between slices
+        part = todo[start : start + SLICE_EVENTS]
+        try:
+            outcomes = await destination.transform([events[i] for i in part], ctx)
+        except Exception as exc:  # a bug of ours must not take the other events down with it
+            log.exception("destination transform failed")
+            fault = TransformationFault(f"internal error: {type(exc).__name__}")
+            outcomes = [fault] * len(part)
+        results.update(zip(part, outcomes, strict=True))
     return results
 
 
-def processor_events(body: Any, *, compacted: bool, limit: int | None = None) -> list[Event]:
+async def read_events_in_slices(elements: list[Any], errors: dict[int, TransformError]) -> list[Event]:
+    """`read_events`, SLICE_EVENTS at a time with the event loop free in between."""
+    events: list[Event] = []
+    for start in range(0, len(elements), SLICE_EVENTS):
+        if start:
+            await asyncio.sleep(0)
+        end = start + SLICE_EVENTS
+        part_errors = {index - start: error for index, error in errors.items() if start <= index < end}
+        events += read_events(elements[start:end], part_errors)
+    return events
+
+
+async def processor_events(body: Any, *, compacted: bool, limit: int | None = None) -> list[Event]:
     if compacted:
         if isinstance(body, dict) and isinstance(body.get("input"), list):
             check_event_count(len(body["input"]), limit)
@@ -54,7 +74,7 @@ def processor_events(body: Any, *, compacted: bool, limit: int | None = None) ->
         elements, errors = body, {}
     if not elements:
         raise RequestError("request body must contain at least one event")
-    return read_events(elements, errors)
+    return await read_events_in_slices(elements, errors)
 
 
 _MESSAGE_TYPES = frozenset({"identify", "track", "group", "page", "screen", "alias", "audiencelist"})
@@ -84,6 +104,8 @@ async def processor_transform(
     results = await _transform(destination, events, ctx)
     answer = []
     for index, event in enumerate(events):
+        if index and not index % SLICE_EVENTS:
+            await asyncio.sleep(0)
         result = results[index]
         _tally("processor", event, result)
         if isinstance(result, TransformError):
@@ -164,10 +186,12 @@ async def router_transform(
     groups: dict[Any, list[int]] = {}
     for index, event in enumerate(events):
         groups.setdefault(_group_key(index, event), []).append(index)
-    output = []
+    output: list[Any] = []
     for members in groups.values():
         tags = envelope.context_tags(dest_type, "router", events[members[0]].metadata)
         for index in members:
+            if output and not len(output) % SLICE_EVENTS:
+                await asyncio.sleep(0)
             event = events[index]
             result = results.get(index)
             _tally("router", event, result)

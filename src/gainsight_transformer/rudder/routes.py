@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 import orjson
@@ -11,12 +12,13 @@ from fastapi.responses import Response
 from ..jsvalues import js_trim, text
 from ..settings import Settings
 from ..telemetry.exchange import note_events
-from . import fastread, openapi_docs, pipeline, proxy
+from . import fastread, large_body, openapi_docs, pipeline, proxy
 from .body import read_body, read_json
 from .compacted import is_compacted
 from .destination import Destination, TransformContext
 from .errors import RequestError
-from .jsonio import dumps, parse_json_body
+from .jsonio import check_top_level, dumps, parse_json_body, strip_bom
+from .large_body import LARGE_BYTES
 from .upstream.features import UpstreamFeatures
 
 API_VERSION_HEADERS = {"apiVersion": "2"}
@@ -45,8 +47,32 @@ def find_destination(destinations: dict[str, Destination], name: Any) -> Destina
     return destination
 
 
+async def read_large(request: Request, raw: bytes, limit: int) -> Any:
+    """A body over LARGE_BYTES: counted, weighed against MAX_BYTES_IN_FLIGHT, decoded in slices
+    (rudder/large_body.py); the same value or error as `parse_json_body`."""
+    raw = strip_bom(raw)
+    check_top_level(raw)
+    budget = request.app.bytes_in_flight
+    return await large_body.read(raw, limit, lambda cost: budget.take_decoded(request.scope, cost))
+
+
 def transform_response(answer: Any) -> Response:
     return Response(dumps(answer), media_type=JSON_TYPE, headers=API_VERSION_HEADERS)
+
+
+async def large_answer_response(answer: Any) -> Response:
+    """`transform_response` for answers of any size: over SLICE_EVENTS elements, serialised a
+    slice at a time with the event loop free in between."""
+    items = answer.get("output") if isinstance(answer, dict) else answer
+    if not isinstance(items, list) or len(items) <= pipeline.SLICE_EVENTS:
+        return transform_response(answer)
+    pieces = []
+    for start in range(0, len(items), pipeline.SLICE_EVENTS):
+        pieces.append(dumps(items[start : start + pipeline.SLICE_EVENTS])[1:-1])
+        await asyncio.sleep(0)
+    array = b"[" + b",".join(pieces) + b"]"
+    content = array if items is answer else b'{"output":' + array + b"}"
+    return Response(content, media_type=JSON_TYPE, headers=API_VERSION_HEADERS)
 
 
 @router.post("/v0/destinations/{destination}", **openapi_docs.PROCESSOR_ROUTE)
@@ -61,14 +87,18 @@ async def processor_transform(
     raw = await read_body(request, ctx.settings.max_body_bytes)
     compacted = is_compacted(request.headers)
     limit = ctx.settings.max_events_per_request
-    events = None if compacted else fastread.processor_events(raw, limit)
-    body = parse_json_body(raw) if events is None else None
+    large = len(raw) > LARGE_BYTES
+    events = None if compacted or large else fastread.processor_events(raw, limit)
+    if events is not None:
+        body = None
+    else:
+        body = await read_large(request, raw, limit) if large else parse_json_body(raw)
     handler = find_destination(destinations, destination)
     if events is None:
-        events = pipeline.processor_events(body, compacted=compacted, limit=limit)
+        events = await pipeline.processor_events(body, compacted=compacted, limit=limit)
     note_events(request.scope, len(events), compacted)
     answer = await pipeline.processor_transform(events, destination, handler, ctx)
-    return transform_response(answer)
+    return await large_answer_response(answer)
 
 
 @router.post("/routerTransform", **openapi_docs.ROUTER_ROUTE)
@@ -83,13 +113,14 @@ async def router_transform(
     secret = request.headers.get("oauth-secret")
     compacted = is_compacted(request.headers)
     limit = ctx.settings.max_events_per_request
-    fast = None if compacted or secret else fastread.router_events(raw, limit)
+    large = len(raw) > LARGE_BYTES
+    fast = None if compacted or secret or large else fastread.router_events(raw, limit)
     if fast is not None:
         dest_type, events = fast
         handler = find_destination(destinations, dest_type)
         note_events(request.scope, len(events))
         return transform_response(await pipeline.router_transform(events, dest_type, handler, ctx))
-    body = parse_json_body(raw)
+    body = await read_large(request, raw, limit) if large else parse_json_body(raw)
     if not isinstance(body, dict):
         raise RequestError("request body must be an object with 'input' and 'destType'")
     if "destType" not in body:
@@ -104,9 +135,9 @@ async def router_transform(
             pipeline.apply_oauth_secret(elements, orjson.loads(secret))
         except orjson.JSONDecodeError:
             raise RequestError("oauth-secret header is not valid JSON") from None
-    events = pipeline.read_events(elements, errors)
+    events = await pipeline.read_events_in_slices(elements, errors)
     note_events(request.scope, len(events), compacted)
-    return transform_response(await pipeline.router_transform(events, dest_type, handler, ctx))
+    return await large_answer_response(await pipeline.router_transform(events, dest_type, handler, ctx))
 
 
 async def _proxy_body(request: Request, settings: Settings) -> dict[str, Any]:
