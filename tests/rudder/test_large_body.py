@@ -146,3 +146,30 @@ def test_the_decoded_cost_bounds_what_decoding_takes() -> None:
             tracemalloc.stop()
         del value
         assert used <= large_body.decoded_cost(raw) <= 3 * used, name
+
+
+def test_other_tasks_run_between_slices() -> None:
+    raw = b"[" + b",".join(b'{"n": %d, "pad": "%s"}' % (i, b"x" * 40) for i in range(200)) + b"]"
+    layout = large_body.scan(raw, None)
+    assert layout is not None
+
+    async def race() -> tuple[list[Any], int]:
+        turns = 0
+        done = False
+
+        async def other_request() -> None:
+            nonlocal turns
+            while not done:
+                turns += 1
+                await asyncio.sleep(0)
+
+        other = asyncio.create_task(other_request())
+        await asyncio.sleep(0)
+        value = await large_body.decode(raw, layout)
+        done = True
+        await other
+        return value, turns
+
+    value, turns = asyncio.run(race())
+    assert value == orjson.loads(raw)
+    assert turns >= 100  # 48-byte slices of ~60-byte elements: one slice per element, a turn after each
