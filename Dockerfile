@@ -27,7 +27,7 @@ ENV PATH="/opt/venv/bin:${PATH}"
 
 # Project metadata first, then the sources. README* is optional (the glob may
 # match nothing as long as pyproject.toml is there).
-COPY pyproject.toml README* ./
+COPY pyproject.toml README* LICENSE ./
 COPY src ./src
 
 # Build the project wheel, then install it and its dependencies into the venv.

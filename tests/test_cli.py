@@ -313,3 +313,28 @@ def test_group_event_refused_without_the_allowlist(
     assert answer["statusCode"] == 400
     assert "refusing to connect" in answer["error"]
     assert fresh_simulator.state()["companies"] == []
+
+
+def test_version_prints_the_installed_version() -> None:
+    from importlib.metadata import version
+
+    done = subprocess.run(
+        [sys.executable, "-m", "gainsight_transformer", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"gainsight-transformer {version('gainsight-transformer')}"
+
+
+def test_the_license_the_metadata_names_is_in_the_repository() -> None:
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    project = tomllib.loads((root / "pyproject.toml").read_text())
+    assert project["project"]["license"] == "MIT"
+    assert (root / "LICENSE").read_text().startswith("MIT License")
+    # setuptools reads the SPDX string form of `license` from release 77 on.
+    assert "setuptools>=77" in project["build-system"]["requires"]
+    assert "LICENSE" in (root / "Dockerfile").read_text()  # the image builds the wheel from it

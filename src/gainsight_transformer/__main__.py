@@ -10,7 +10,7 @@ import sys
 import uvicorn
 from pydantic import ValidationError
 
-from . import cli
+from . import __version__, cli
 from .server_protocol import ReadDeadlineProtocol
 from .settings import Settings, describe_invalid, get_settings
 from .telemetry.logs import logging_config
@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Without a command it runs the HTTP service (same as `serve`).",
         epilog="`gainsight-transformer transform --help` describes the offline transform.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser(
         "serve",

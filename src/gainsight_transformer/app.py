@@ -7,7 +7,6 @@ import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import httpx
@@ -15,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from . import __version__
 from .gainsight import GainsightDestination
 from .rudder import openapi_docs
 from .rudder.destination import TransformContext
@@ -33,10 +33,7 @@ from .telemetry.logs import access_log
 log = logging.getLogger(__name__)
 GC_THRESHOLDS = (50_000, 20, 100)
 
-try:
-    SERVICE_VERSION = version("gainsight-transformer")
-except PackageNotFoundError:  # running from a source tree without installation
-    SERVICE_VERSION = "0.0.0"
+SERVICE_VERSION = __version__
 
 # orjson caps nesting at 1024 levels; our own walks over such values must not hit Python's limit.
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))
