@@ -121,6 +121,32 @@ def test_gainsight_calls_and_company_cache_lookups(client) -> None:
         assert _value(after, name, result=result) - _value(before, name, result=result) == added
 
 
+def test_a_search_that_finds_no_company_counts_as_a_success(client) -> None:
+    before = _scrape(client)
+    no_data = {"result": False, "errorCode": "GSOBJ_1011", "errorDesc": "No data found for given criteria"}
+    with respx.mock(assert_all_called=False) as mock:
+        mock.post(f"https://{DOMAIN}/v1/data/objects/query/Company").respond(400, json=no_data)
+        mock.post(f"https://{DOMAIN}/v1/data/objects/Company").respond(
+            json={"result": True, "data": {"records": [{"Gsid": "G9"}]}}
+        )
+        mock.put(f"https://{DOMAIN}/v1/data/objects/Company").respond(401, json={"errorCode": "GS_APIG_2401"})
+        created = client.post(PROCESSOR, json=[_group("Nowhere Ltd", 1)]).json()
+        refused = client.post(PROCESSOR, json=[_group("Nowhere Ltd", 2)]).json()  # cached: an update
+    assert [created[0]["statusCode"], refused[0]["statusCode"]] == [200, 401]
+    after = _scrape(client)
+
+    def added(method: str, path: str, status: str, success: str) -> float:
+        labels = {"feature": "transformation", "destType": "GAINSIGHT", "requestMethod": method,
+                  "endpointPath": path, "statusCode": status, "success": success}  # fmt: skip
+        return _value(after, "outgoing_request_count", **labels) - _value(
+            before, "outgoing_request_count", **labels
+        )
+
+    assert added("POST", "/v1/data/objects/query/Company", "400", "true") == 1
+    assert added("POST", "/v1/data/objects/query/Company", "400", "false") == 0
+    assert added("PUT", "/v1/data/objects/Company", "401", "false") == 1  # other 4xx stay failures
+
+
 def test_proxy_calls_are_counted_with_their_endpoint_path(client) -> None:
     url = "https://proxy.gainsightcloud.com/v1.0/api/people"
     before = _scrape(client)

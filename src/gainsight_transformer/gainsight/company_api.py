@@ -37,6 +37,16 @@ def _error_code(answer: Answer) -> Any:
     return answer.body.get("errorCode") if isinstance(answer.body, dict) else None
 
 
+def _no_data(answer: Answer) -> bool:
+    """Gainsight's answer to a Company search that matched nothing: 400 GSOBJ_1011."""
+    return answer.status == 400 and _error_code(answer) == NO_DATA_ERROR_CODE
+
+
+def _answered(answer: Answer) -> bool:
+    """What the call metric counts as a success: a 2xx, or a search that found no company."""
+    return answer.ok or _no_data(answer)
+
+
 def search_body(name: Any) -> dict[str, Any]:
     return {
         "select": ["Name"],
@@ -110,7 +120,14 @@ class CompanyApi:
         try:
             self._egress.check_domain(config.domain)
             return await send(
-                self._http, method, url, headers, dumps(payload), labels=labels, check_hop=self._check_hop
+                self._http,
+                method,
+                url,
+                headers,
+                dumps(payload),
+                labels=labels,
+                check_hop=self._check_hop,
+                succeeded=_answered,
             )
         except EgressRefused as exc:
             raise ConfigurationError(exc.message) from None
@@ -124,7 +141,7 @@ class CompanyApi:
         labels = SEARCH_LABELS if op == "search" else WRITE_LABELS
         answer = await self._call(method, url, config, payload, labels)
         if not 200 <= answer.status <= 299:
-            if op == "search" and answer.status == 400 and _error_code(answer) == NO_DATA_ERROR_CODE:
+            if op == "search" and _no_data(answer):
                 # Decided divergence: "no data found" means no such company yet.
                 return Answer(200, {"data": {"records": []}})
             message = f"failed to {op} group {json_text(answer.body)}"

@@ -78,8 +78,10 @@ async def send(
     *,
     labels: CallLabels,
     check_hop: Callable[[str], None],
+    succeeded: Callable[[Answer], bool] = lambda answer: answer.ok,
 ) -> Answer:
-    """Make the call; failures without an HTTP answer become the original's texts.
+    """Make the call; failures without an HTTP answer become the original's texts. `succeeded`
+    decides the call metric's `success` label (a 2xx, unless the caller knows better).
 
     Redirects are followed here, not by httpx, so that every hop is held to the same egress
     rules (`check_hop`, which raises `EgressRefused`) and credentials stay with their origin.
@@ -90,7 +92,7 @@ async def send(
     answer = await _exchange(http, method, url, headers, content, params, check_hop)
     key = (labels.feature, labels.dest_type, labels.endpoint_path, method)
     metrics.OUTGOING_LATENCY.observe(key, time.perf_counter() - started)
-    metrics.OUTGOING_REQUESTS.inc((*key, str(answer.status), "true" if answer.ok else "false"))
+    metrics.OUTGOING_REQUESTS.inc((*key, str(answer.status), "true" if succeeded(answer) else "false"))
     return answer
 
 
