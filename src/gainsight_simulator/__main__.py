@@ -4,8 +4,9 @@ Options (CLI value wins over the environment variable in brackets):
 
   --host HOST            address to bind [SIM_HOST, default 127.0.0.1]
   --port PORT            port, 0 = any free port [SIM_PORT, default 9443]
-  --tls-dir DIR          generate (trustme) a CA and a server certificate; writes DIR/ca.pem (trust this,
-                         e.g. SSL_CERT_FILE), DIR/server.pem, DIR/server-key.pem [SIM_TLS_DIR]
+  --tls-dir DIR          a CA and a server certificate (trustme) in DIR: ca.pem (trust this, e.g.
+                         SSL_CERT_FILE), ca-key.pem, server.pem, server-key.pem [SIM_TLS_DIR]; kept
+                         across restarts, made anew only when missing, expiring or not naming --hostname
   --hostname NAME        certificate name/IP, repeatable [SIM_HOSTNAMES comma-separated,
                          default localhost,127.0.0.1,::1]
   --certfile F --keyfile K   serve this certificate instead [SIM_CERTFILE, SIM_KEYFILE]

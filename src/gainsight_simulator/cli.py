@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--port", type=int, help="port to bind, 0 = any free port [SIM_PORT, default 9443]")
     tls = parser.add_argument_group("TLS (choose one; default: --tls-dir in a new temporary directory)")
     tls.add_argument(
-        "--tls-dir", type=Path, help="generate ca.pem, server.pem, server-key.pem here [SIM_TLS_DIR]"
+        "--tls-dir", type=Path, help="CA and certificate files here, kept across restarts [SIM_TLS_DIR]"
     )
     tls.add_argument(
         "--hostname",

@@ -47,7 +47,7 @@ async def test_tls_files_and_ready_line(tmp_path, capsys):
     try:
         assert capsys.readouterr().out == f"{READY_PREFIX}https://127.0.0.1:{running.server.port}\n"
         names = sorted(p.name for p in (tmp_path / "tls").iterdir())
-        assert names == ["ca.pem", "server-key.pem", "server.pem"]
+        assert names == ["ca-key.pem", "ca.pem", "server-key.pem", "server.pem"]
         assert running.ca_path == tmp_path / "tls" / "ca.pem"
         assert running.url == f"https://127.0.0.1:{running.server.port}" and running.server.port != 0
     finally:
