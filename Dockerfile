@@ -5,10 +5,14 @@
 #   docker build -t gainsight-transformer .
 #   docker run --rm -p 9090:9090 gainsight-transformer
 #
-# Stage 1 builds a wheel of the project and installs it (with its runtime
-# dependencies) into a self-contained virtualenv at /opt/venv.
-# Stage 2 is the same slim base with nothing but that venv and a non-root user.
-# Both stages must use the same base image: the venv's interpreter is a
+#   docker build --target simulator -t gainsight-simulator .   # the Gainsight fake
+#
+# `builder` builds a wheel of the project and installs it (with its runtime
+# dependencies only) into a self-contained virtualenv at /opt/venv;
+# `simulator-builder` adds the simulator's extra (trustme, h11) to a copy.
+# `runtime` (the default target, last) is the slim base with nothing but the
+# service's venv and a non-root user; `simulator` is the same with the other venv.
+# All stages must use the same base image: the venv's interpreter is a
 # symlink to the base image's /usr/local/bin/python3.11.
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
@@ -37,7 +41,16 @@ RUN pip wheel --no-cache-dir --no-deps --wheel-dir /build/dist . \
  && python -c "import gainsight_transformer"
 
 ########################################################################
-FROM ${PYTHON_IMAGE} AS runtime
+FROM builder AS simulator-builder
+
+# Our own wheel with its `simulator` extra (hadolint cannot see that the argument is a wheel file).
+# hadolint ignore=DL3013
+RUN wheel="$(ls /build/dist/*.whl)" \
+ && pip install --no-cache-dir "${wheel}[simulator]" \
+ && python -c "import gainsight_simulator.runner"
+
+########################################################################
+FROM ${PYTHON_IMAGE} AS base
 
 # Fixed, non-root identity (no login shell, no home directory).
 ARG APP_UID=10001
@@ -57,14 +70,29 @@ RUN groupadd --system --gid "${APP_GID}" app \
  && useradd --system --uid "${APP_UID}" --gid app \
       --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin app
 
-COPY --from=builder /opt/venv /opt/venv
-
-# Where the Gainsight simulator (same image, `python -m gainsight_simulator`) writes its
-# certificates; owned by the app user so a named volume mounted here is writable.
+# Where the Gainsight simulator writes its certificates (and the service may read them);
+# owned by the app user so a named volume mounted here is writable.
 RUN mkdir -p /certs && chown "${APP_UID}:${APP_GID}" /certs
 
 WORKDIR /app
 USER ${APP_UID}:${APP_GID}
+
+########################################################################
+FROM base AS simulator
+
+LABEL org.opencontainers.image.title="gainsight-simulator" \
+      org.opencontainers.image.description="Stateful fake of Gainsight's People, Company and Events APIs"
+
+COPY --from=simulator-builder /opt/venv /opt/venv
+
+EXPOSE 9443
+
+CMD ["python", "-m", "gainsight_simulator", "--host", "0.0.0.0", "--port", "9443", "--tls-dir", "/certs"]
+
+########################################################################
+FROM base AS runtime
+
+COPY --from=builder /opt/venv /opt/venv
 
 EXPOSE 9090
 
