@@ -84,6 +84,7 @@ def test_secret_named_keys_are_redacted_at_any_depth() -> None:
 def test_logging_config_is_valid_for_dictconfig() -> None:
     config = logging_config("debug")
     assert config["root"]["level"] == "DEBUG"
+    assert config["handlers"]["stderr"]["class"].endswith(".OrderedStderrHandler")
     logging.config.dictConfig({**config, "root": {"level": "WARNING", "handlers": []}, "loggers": {}})
 
 
@@ -159,3 +160,68 @@ def test_access_lines_can_be_silenced_with_the_level(client, access_lines) -> No
     access_log.logger.setLevel(logging.WARNING)
     client.get("/health")
     assert access_lines() == []
+
+
+@pytest.fixture
+def all_lines(access_lines, monkeypatch: pytest.MonkeyPatch):
+    """Every line the service writes (ours through the ordered handler, and the access lines)."""
+    from gainsight_transformer.telemetry.logs import OrderedStderrHandler
+
+    handler = OrderedStderrHandler()
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger("gainsight_transformer")
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield access_lines
+    root.removeHandler(handler)
+    root.setLevel(level)
+
+
+def test_other_lines_come_after_the_access_lines_of_earlier_requests(client, all_lines) -> None:
+    client.get("/health")  # its access line is still pending (written in batches)
+    logging.getLogger("gainsight_transformer.test").warning("after the request")
+    lines = all_lines()
+    assert [line["message"] for line in lines] == ["request", "after the request"]
+    assert [line["logger"] for line in lines] == [ACCESS, "gainsight_transformer.test"]
+
+
+def test_outbound_calls_log_a_line_with_the_request_id_that_caused_them(client, all_lines) -> None:
+    import respx
+
+    from gainsight_transformer.rudder.outbound import log as outbound_log
+
+    assert outbound_log.name == "gainsight_transformer.rudder.outbound"
+    domain = "demo.gainsight.com"
+    group = element(
+        {"type": "group", "traits": {"name": "Acme"}, "context": {"traits": {"email": "a@b.c"}}}, 1
+    )
+    with respx.mock() as mock:
+        mock.post(f"https://{domain}/v1/data/objects/query/Company").respond(
+            json={"result": True, "data": {"records": []}}
+        )
+        mock.post(f"https://{domain}/v1/data/objects/Company").respond(
+            json={"result": True, "data": {"records": [{"Gsid": "G1"}]}}
+        )
+        client.post("/v0/destinations/gainsight", json=[group], headers={"X-Request-ID": "req-42"})
+    lines = all_lines()
+    calls = [line for line in lines if line["message"] == "outbound call"]
+    assert [(c["method"], c["url"], c["status"]) for c in calls] == [
+        ("POST", f"https://{domain}/v1/data/objects/query/Company", 200),
+        ("POST", f"https://{domain}/v1/data/objects/Company", 200),
+    ]
+    assert all(c["requestId"] == "req-42" and c["level"] == "debug" for c in calls)
+    assert lines[-1]["logger"] == ACCESS and lines[-1]["requestId"] == "req-42"  # in time order
+    assert "access-key" not in json.dumps(lines)
+
+
+def test_logged_urls_carry_no_user_info_query_or_fragment() -> None:
+    from gainsight_transformer.rudder.outbound import _without_query
+
+    assert _without_query("https://u:p@h.example:8443/a/b?token=x#f") == "https://h.example:8443/a/b"
+    assert _without_query("https://[::1x]/") == "(not a valid URL)"
+
+
+def test_httpx_own_lines_are_off_at_every_level() -> None:
+    for level in ("debug", "info"):
+        assert logging_config(level)["loggers"]["httpx"]["level"] == "WARNING"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +13,8 @@ import orjson
 
 from ..telemetry import metrics
 from .transport import describe_transport_error
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -90,10 +93,24 @@ async def send(
     """
     started = time.perf_counter()
     answer = await _exchange(http, method, url, headers, content, params, check_hop)
+    seconds = time.perf_counter() - started
     key = (labels.feature, labels.dest_type, labels.endpoint_path, method)
-    metrics.OUTGOING_LATENCY.observe(key, time.perf_counter() - started)
+    metrics.OUTGOING_LATENCY.observe(key, seconds)
+    if log.isEnabledFor(logging.DEBUG):
+        fields = {"feature": labels.feature, "method": method, "url": _without_query(url),
+                  "status": answer.status, "durationMs": round(seconds * 1000, 3)}  # fmt: skip
+        log.debug("outbound call", extra={"fields": fields})
     metrics.OUTGOING_REQUESTS.inc((*key, str(answer.status), "true" if succeeded(answer) else "false"))
     return answer
+
+
+def _without_query(url: str) -> str:
+    """The URL as logged: no user info, query string or fragment, which may carry credentials."""
+    try:
+        parsed = httpx.URL(url)
+        return f"{parsed.scheme}://{parsed.netloc.decode('ascii')}{parsed.path}"
+    except (httpx.InvalidURL, UnicodeDecodeError):
+        return "(not a valid URL)"
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.types import Message, Scope, Send
 
 from . import metrics
-from .logs import access_log
+from .logs import REQUEST_ID, access_log
 
 REQUEST_ID_HEADER = b"x-request-id"
 _PRINTABLE_ID = re.compile(rb"[\x20-\x7e]{1,200}")  # echoed in a header and a log line
@@ -59,6 +59,7 @@ class Exchange:
         self.scope = scope
         # Unique, not secret: the Mersenne Twister (reseeded in forked workers) costs no syscall.
         self.request_id = incoming_request_id(scope) or b"%032x" % getrandbits(128)
+        REQUEST_ID.set(self.request_id)  # each request runs in its own task: no reset needed
         self.status = 500  # if nothing is sent, the server answers 500
         self.started = time.perf_counter()
         self.forwarded = False

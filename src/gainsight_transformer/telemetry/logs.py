@@ -8,10 +8,14 @@ import logging
 import re
 import sys
 import time
+from contextvars import ContextVar
 from typing import Any, BinaryIO
 
 import orjson
 
+REQUEST_ID: ContextVar[bytes | None] = ContextVar("request_id", default=None)
+"""The X-Request-ID of the request being served (set per request task by telemetry.exchange):
+every log line written while serving it carries it as `requestId`."""
 REDACTED = "[REDACTED]"
 SECRET_KEYS = frozenset({"accesskey", "sharedsecret", "secret", "authorization", "oauth-secret"})
 # `accessKey: v`, `"sharedSecret":"v"`, `Accesskey=v` in free text (exception messages, reprs).
@@ -59,6 +63,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": redact_text(record.getMessage()),
         }
+        request_id = REQUEST_ID.get()
+        if request_id is not None:
+            entry["requestId"] = redact_text(request_id.decode())
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
             entry.update(redact(fields))
@@ -74,17 +81,15 @@ def logging_config(level: str) -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": f"{__name__}.JsonFormatter"}},
-        "handlers": {
-            "stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
-        },
+        "handlers": {"stderr": {"class": f"{__name__}.OrderedStderrHandler", "formatter": "json"}},
         "root": {"handlers": ["stderr"], "level": level},
         "loggers": {
             "uvicorn": {"handlers": ["stderr"], "level": level, "propagate": False},
             "uvicorn.error": {"level": level},
             "uvicorn.access": {"handlers": ["stderr"], "level": level, "propagate": False},
-            # httpx writes a line per outbound call (forwarded requests included) without a request
-            # ID; the access line and the metrics already tell them. Kept at DEBUG.
-            "httpx": {"level": level if level == "DEBUG" else "WARNING"},
+            # httpx writes a line per outbound call without a request ID; rudder/outbound.py writes
+            # its own (at DEBUG, with the requestId), so httpx's only say what goes wrong.
+            "httpx": {"level": "WARNING"},
         },
     }
 
@@ -142,12 +147,14 @@ class AccessLog:
             except RuntimeError:  # no event loop: write now
                 self.flush()
 
-    def flush(self) -> None:
+    def flush(self, after: bytes = b"") -> None:
+        """Write the pending lines, then `after` (a line of another logger, which must not come
+        before lines of requests that finished earlier)."""
         self._flush_pending = False
-        if not self._pending:
+        if not self._pending and not after:
             return
         pending, self._pending = self._pending, []
-        data = b"".join(_access_line(*fields) for fields in pending)
+        data = b"".join(_access_line(*fields) for fields in pending) + after
         stream = self.stream or sys.stderr.buffer
         try:
             stream.write(data)
@@ -187,3 +194,16 @@ def _access_line(
 
 access_log = AccessLog()
 atexit.register(access_log.flush)
+
+
+class OrderedStderrHandler(logging.Handler):
+    """Every other log line goes out through the access log's stream, after the access lines
+    still pending, so the log stays in time order while access lines keep being batched."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record).encode() + b"\n"
+        except Exception:
+            self.handleError(record)
+            return
+        access_log.flush(after=line)
