@@ -15,6 +15,7 @@ from fastapi.responses import PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
+from .doc_pages import add_doc_pages
 from .gainsight import GainsightDestination
 from .rudder import openapi_docs
 from .rudder.destination import TransformContext
@@ -92,7 +93,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=SERVICE_VERSION,
         summary="Drop-in RudderStack transformer for the Gainsight CS destination.",
         lifespan=lifespan,
+        docs_url=None,  # served by doc_pages, from files shipped with the package
+        redoc_url=None,
     )
+    add_doc_pages(app)
     destination = GainsightDestination(settings)
     app.state.destinations = {destination.name: destination}
     app.state.egress = EgressPolicy.from_setting(settings.gainsight_host_allowlist)

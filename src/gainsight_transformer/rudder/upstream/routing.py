@@ -16,6 +16,7 @@ from ..jsonio import strip_bom
 OWN_PATHS = frozenset(
     {"/health", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json", "/features"}
 )
+OWN_PREFIXES = ("/docs-assets/",)  # the doc pages' scripts and styles (doc_pages.py)
 ROUTER_PATHS = frozenset({"/routerTransform", "/routerTransform/"})
 # Every route under a destination of ours (processor, proxies, and the 404s around them) stays here.
 _DESTINATION_PATH = re.compile(r"/v\d+/destinations/(?P<name>[^/]+)(?:/.*)?", re.DOTALL)
@@ -34,7 +35,7 @@ def local_name(name: Any, local: Container[str]) -> bool:
 
 
 def route_of(method: str, path: str, local: Container[str]) -> Route:
-    if path in OWN_PATHS or (path.endswith("/") and path[:-1] in OWN_PATHS):
+    if path in OWN_PATHS or (path.endswith("/") and path[:-1] in OWN_PATHS) or path.startswith(OWN_PREFIXES):
         return Route.LOCAL
     if path in ROUTER_PATHS:
         return Route.BY_DEST_TYPE if method == "POST" else Route.FORWARD
