@@ -28,11 +28,49 @@ class ServerConfig:
     options: SimulatorOptions = field(default_factory=SimulatorOptions)
 
 
+ROUTES_HELP = """\
+Once bound it prints exactly one stdout line: "gainsight-simulator listening on https://HOST:PORT".
+
+Gainsight routes (answers use the envelope {result, errorCode, errorDesc, requestId, data, message}):
+
+  PUT  /v1.0/api/people (also /v1/peoplemgmt/v1.0/people)   upsert Person by Email (+ company links)
+  POST /v1/data/objects/query/Company                        query (EQ, NE, IN, CONTAINS, STARTS_WITH,
+                                                             ENDS_WITH, IS_NULL, IS_NOT_NULL; AND/OR/())
+  POST /v1/data/objects/Company                              insert 1..50 records
+  PUT  /v1/data/objects/Company?keys=F1[,F2[,F3]]            update by key fields, 1..50 records
+  POST /v1.0/api/eventManager/event                          publish (headers sharedSecret, topicName,
+                                                             tenantId, eventName, eventVersion)
+
+Order per call: injected fault -> rate limit (429 GU_2400) -> 404/405 -> Accesskey (401 GS_APIG_2401)
+-> handler. Rejected calls change no data.
+
+Admin routes (no auth, no rate limit, no faults, not in the call log):
+
+  GET    /__admin/health   200 {"status": "ok"}
+  GET    /__admin/state    {"persons", "companies", "events", "calls", "faults", "rateLimit"}, in arrival
+                           order; each call: method, path, query (dict), status (null when reset),
+                           accessKey, headers (lower-case), body, time, and fault/delayMs when injected
+  POST   /__admin/reset    forget data, calls, rate-limit counters and faults
+  POST   /__admin/faults   one fault or a list, queued in order; each applies to the next `count`
+                           (default 1) non-admin calls whose path starts with `path` (optional) and
+                           whose method equals `method` (optional):
+                             {"kind": "status", "status": 500, "count": N, "body"?: <json>,
+                              "text"?: "<raw body, may be empty>", "headers"?: {...}}
+                               -> answer that status (Gainsight envelope unless body/text), no state change
+                             {"kind": "delay", "ms": D, "count": N}  -> handled normally, answered after D ms
+                             {"kind": "reset", "count": N}            -> TCP RST, no answer, nothing stored
+  GET    /__admin/faults   pending faults;  DELETE /__admin/faults  drop them
+  POST   /__admin/seed     {"companies": [...], "persons": [...]} stored directly (Gsid assigned unless given)
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m gainsight_simulator",
         description="Stateful fake of Gainsight's People, Company and Events APIs. "
         "Every option can also be set with the SIM_* environment variable shown.",
+        epilog=ROUTES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add = parser.add_argument
     add("--host", help="address to bind [SIM_HOST, default 127.0.0.1]")

@@ -46,6 +46,7 @@ class SimulatorHttpServer:
         self._server: asyncio.base_events.Server | None = None
         self._connections: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._stopping = False
 
     @property
     def scheme(self) -> str:
@@ -72,6 +73,7 @@ class SimulatorHttpServer:
         await self._server.serve_forever()
 
     async def stop(self) -> None:
+        self._stopping = True
         if self._server is not None:
             self._server.close()
         for writer in list(self._connections):
@@ -109,6 +111,11 @@ class SimulatorHttpServer:
                 conn.start_next_cycle()
         except (_ClientGone, ConnectionError, ssl.SSLError, TimeoutError, OSError):
             pass
+        except asyncio.CancelledError:
+            # Cancelled by stop(): end quietly. (asyncio's stream callback asks a finished
+            # connection task for its exception, and logs a traceback for a cancelled one.)
+            if not self._stopping:
+                raise
         except h11.LocalProtocolError as exc:  # pragma: no cover - would be a simulator bug
             log.warning("protocol error while answering: %s", exc)
         finally:

@@ -1,10 +1,14 @@
 """End-to-end smoke run: transform batches, deliver them through the proxy, check the simulator.
 
-    python -m gainsight_simulator.smoke --transformer http://localhost:9090 \
-        --simulator https://localhost:9443 --domain localhost:9443 --ca-file certs/ca.pem
+It first RESETS the simulator (forgets its people, companies, events and calls), then sends
+identify, group and track events for two users through the processor and router transforms,
+delivers what they answer through the proxy routes, and checks what the simulator stored.
+Prints one PASS line per check; exit code 0 when every check holds, 1 otherwise.
 
-`--domain` is the Gainsight domain as the transformer must reach the simulator (in compose, the
-simulator's service name). Exit code 0 when every check holds.
+example:
+  python -m gainsight_simulator.smoke --ca-file /tmp/gs-certs/ca.pem
+  python -m gainsight_simulator.smoke --transformer http://transformer:9090 \
+      --simulator https://gainsight-sim:9443 --domain gainsight-sim:9443 --ca-file /certs/ca.pem
 """
 
 from __future__ import annotations
@@ -137,12 +141,31 @@ class Smoke:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="python -m gainsight_simulator.smoke",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--transformer", default="http://localhost:9090")
-    parser.add_argument("--simulator", default="https://localhost:9443")
-    parser.add_argument("--domain", default="localhost:9443")
-    parser.add_argument("--ca-file", default=None, help="CA to trust for the simulator's HTTPS")
+    parser.add_argument(
+        "--transformer",
+        default="http://localhost:9090",
+        help="base URL of the gainsight-transformer service (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--simulator",
+        default="https://localhost:9443",
+        help="base URL of the simulator, as this command reaches it (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--domain",
+        default="localhost:9443",
+        help="the Gainsight domain in the destination config: how the service reaches the simulator, "
+        "e.g. its compose service name (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--ca-file",
+        default=None,
+        help="CA to trust for the simulator's HTTPS, its --tls-dir/ca.pem (default: the system's CAs)",
+    )
     args = parser.parse_args(argv)
     verify = ssl.create_default_context(cafile=args.ca_file) if args.ca_file else True
     smoke = Smoke(args.transformer, args.simulator, args.domain, verify)

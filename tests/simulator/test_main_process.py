@@ -60,3 +60,47 @@ def test_module_runs_with_env_config(tmp_path):
         stderr = process.stderr.read()
     assert process.returncode == 0, stderr
     assert lines.empty()
+
+
+def test_sigterm_with_an_idle_keep_alive_connection_stops_quietly(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gainsight_simulator", "--port", "0", "--tls-dir", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "SIM_LOG_LEVEL": "INFO"},
+    )
+    try:
+        url = process.stdout.readline()[len(READY_PREFIX) :].strip()
+        context = ssl.create_default_context(cafile=str(tmp_path / "ca.pem"))
+        with httpx.Client(base_url=url, verify=context, timeout=10) as http:
+            assert http.get("/__admin/health").status_code == 200  # the connection stays open, idle
+            process.terminate()
+            _, stderr = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0
+    assert "Traceback" not in stderr and "CancelledError" not in stderr, stderr
+    assert "gainsight-simulator stopped" in stderr
+
+
+def test_help_texts_say_what_the_commands_do():
+    simulator = subprocess.run(
+        [sys.executable, "-m", "gainsight_simulator", "--help"], capture_output=True, text=True, timeout=30
+    )
+    assert simulator.returncode == 0
+    for text in ("/__admin/faults", '"kind": "delay"', '"kind": "reset"', "/__admin/reset", "GSOBJ_1011"):
+        assert text in simulator.stdout, text
+    smoke = subprocess.run(
+        [sys.executable, "-m", "gainsight_simulator.smoke", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert smoke.returncode == 0
+    assert smoke.stdout.startswith("usage: python -m gainsight_simulator.smoke")
+    assert "RESETS the simulator" in smoke.stdout
+    assert "(default: http://localhost:9090)" in smoke.stdout and "--ca-file" in smoke.stdout
+    assert "         --simulator" not in smoke.stdout  # the example keeps its line breaks
