@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from .routes_of import documented_routes, route_of
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -71,3 +73,66 @@ def test_request_bodies_are_the_example_bodies_the_curl_tests_run() -> None:
             assert item["request"]["body"]["raw"] in bodies, (
                 f"{item['name']!r} sends no file of examples/bodies"
             )
+
+
+NEWMAN_VERSION = "6.2.2"
+
+
+def _newman() -> Path:
+    """newman from the npm registry, installed once into the user's cache."""
+    import shutil
+    import subprocess
+
+    prefix = Path.home() / ".cache" / "gainsight-transformer" / f"newman-{NEWMAN_VERSION}"
+    binary = prefix / "node_modules" / ".bin" / "newman"
+    if binary.exists():
+        return binary
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip("npm is missing: the Postman collection cannot be run with newman")
+    installed = subprocess.run(
+        [npm, "install", "--prefix", str(prefix), f"newman@{NEWMAN_VERSION}", "--no-audit", "--no-fund",
+         "--loglevel=error"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    if installed.returncode != 0 or not binary.exists():
+        pytest.skip(f"newman could not be installed from the npm registry: {installed.stderr.strip()[-500:]}")
+    return binary
+
+
+def test_the_collection_passes_its_tests_against_the_real_service(tmp_path: Path) -> None:
+    import subprocess
+
+    from e2e.conftest import start_service, start_simulator, stop
+
+    newman = _newman()
+    simulator, simulator_process = start_simulator(tmp_path / "tls")
+    service, service_process = start_service(
+        SSL_CERT_FILE=str(simulator.ca_file), GAINSIGHT_HOST_ALLOWLIST=simulator.domain
+    )
+    report = tmp_path / "report.json"
+    try:
+        run = subprocess.run(
+            [str(newman), "run", str(EXAMPLES / "postman/gainsight-transformer.postman_collection.json"),
+             "--environment", str(EXAMPLES / "postman/localhost.postman_environment.json"),
+             "--env-var", f"baseUrl={service}", "--env-var", f"gainsightDomain={simulator.domain}",
+             "--reporters", "cli,json", "--reporter-json-export", str(report), "--color", "off"],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+    finally:
+        stop(service_process)
+        stop(simulator_process)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    stats = json.loads(report.read_text())["run"]["stats"]
+    assert stats["requests"] == {"total": len(REQUESTS), "pending": 0, "failed": 0}
+    assert stats["assertions"]["failed"] == 0
+    assert stats["assertions"]["total"] >= 4 * len(REQUESTS)
+
+
+def test_every_request_asserts_more_than_its_status() -> None:
+    for item in REQUESTS:
+        lines = [
+            line for event in item["event"] if event["listen"] == "test" for line in event["script"]["exec"]
+        ]
+        tests = [line for line in lines if line.lstrip().startswith("pm.test(")]
+        assert len(tests) >= 3, f"{item['name']!r} has {len(tests)} tests"
