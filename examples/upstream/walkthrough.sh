@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Gainsight served here, another destination forwarded: run with the service started with
-# UPSTREAM_TRANSFORMER_URL pointing at UPSTREAM_URL (README, "Deploying beside rudder-transformer").
+# UPSTREAM_TRANSFORMER_URL pointing at UPSTREAM_URL (docs/upstream.md).
 set -euo pipefail
 BASE_URL="${BASE_URL:-http://localhost:9090}"
 UPSTREAM_URL="${UPSTREAM_URL:-http://localhost:9091}"

@@ -1,5 +1,5 @@
 """Custom keys built to blow up: deep dotted paths and huge array indexes stay one event's business
-and keep every answer small (README divergence 10)."""
+and keep every answer small (docs/divergences.md, 10)."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ _DIGITS = frozenset("0123456789")
 MAX_STRING_ROOT = 1000
 # Dotted custom keys expand into nested objects and arrays (`a.b.0`). The original expands any
 # depth and pads arrays up to any index with nulls, so a few bytes of key could become megabytes of
-# answer or nest past what JSON encoders take. Bounded here (docs: README divergence 10):
+# answer or nest past what JSON encoders take. Bounded here (docs/divergences.md, 10):
 MAX_KEY_SEGMENTS = 32
 """A custom key with more dotted segments is written as it is, not expanded."""
 MAX_ARRAY_INDEX = 99
