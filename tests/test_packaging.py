@@ -57,6 +57,13 @@ def test_pip_install_dot_runs_the_service_without_the_simulator_packages(tmp_pat
     for module in ("trustme", "cryptography"):  # h11 comes anyway, with uvicorn and httpcore
         found = subprocess.run([str(python), "-c", f"import {module}"], capture_output=True, text=True)
         assert found.returncode != 0 and "ModuleNotFoundError" in found.stderr, module
+    simulator = subprocess.run(
+        [str(python), "-m", "gainsight_simulator", "--port", "0", "--tls-dir", str(tmp_path / "tls")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert simulator.returncode == 2, simulator.stderr
+    assert "pip install 'gainsight-transformer[simulator]'" in simulator.stderr
+    assert "Traceback" not in simulator.stderr
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

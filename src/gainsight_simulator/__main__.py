@@ -46,6 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(serve(config))
     except KeyboardInterrupt:
         pass
+    except RuntimeError as exc:  # e.g. the simulator extra is not installed
+        print(f"gainsight-simulator: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

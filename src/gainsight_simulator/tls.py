@@ -8,10 +8,10 @@ import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+if TYPE_CHECKING:
+    from cryptography import x509
 
 DEFAULT_HOSTNAMES = ("localhost", "127.0.0.1", "::1")
 CA_FILE = "ca.pem"
@@ -38,10 +38,11 @@ def generate_tls_files(
     is missing, expiring or not matching is made anew.
     """
     try:
-        import trustme
-    except ImportError as exc:  # pragma: no cover - trustme is a dependency
+        import trustme  # the simulator extra's
+    except ImportError as exc:
         raise RuntimeError(
-            "--tls-dir needs the 'trustme' package; use --certfile/--keyfile or --no-tls"
+            "--tls-dir needs the simulator's extra (pip install 'gainsight-transformer[simulator]'); "
+            "or use --certfile/--keyfile or --no-tls"
         ) from exc
     if not hostnames:
         raise ValueError("at least one hostname is needed for the server certificate")
@@ -76,6 +77,7 @@ def _valid_for_a_day(cert: x509.Certificate) -> bool:
 def _kept_ca(cert_path: Path, key_path: Path) -> Any:
     """The CA stored in the directory, when both files are there and it is still valid."""
     import trustme
+    from cryptography import x509
 
     try:
         cert_pem, key_pem = cert_path.read_bytes(), key_path.read_bytes()
@@ -89,6 +91,9 @@ def _kept_ca(cert_path: Path, key_path: Path) -> Any:
 def _leaf_fits(files: TlsFiles, hostnames: tuple[str, ...]) -> bool:
     """Whether the stored server certificate is valid, issued by the stored CA, names every host
     in `hostnames`, and its key is there."""
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+
     try:
         chain = x509.load_pem_x509_certificates(files.cert.read_bytes())
         ca = x509.load_pem_x509_certificate(files.ca.read_bytes())  # type: ignore[union-attr]
