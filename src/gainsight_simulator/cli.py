@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from gainsight_simulator.options import SimulatorOptions
 from gainsight_simulator.tls import DEFAULT_HOSTNAMES
@@ -135,7 +136,8 @@ def _env_number(
     if not env.get(name, "").strip():
         return None
     try:
-        return kind(env[name])
+        value: float = kind(env[name])
+        return value
     except ValueError:
         parser.error(f"{name} must be a number, got {env[name]!r}")
         raise AssertionError from None  # unreachable
@@ -147,7 +149,7 @@ def parse_config(argv: Sequence[str] | None = None, environ: Mapping[str, str] |
     parser = build_parser()
     args = parser.parse_args(argv)
 
-    def pick(cli_value, env_value, default):
+    def pick(cli_value: Any, env_value: Any, default: Any) -> Any:
         if cli_value is not None:
             return cli_value
         return default if env_value is None else env_value

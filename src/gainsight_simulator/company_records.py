@@ -26,7 +26,7 @@ def parse_records(body: Any, max_records: int) -> list[Any]:
     """The ``records`` array of a write body, 1..max_records long; raises RequestError otherwise."""
     if not isinstance(body, dict) or not isinstance(body.get("records"), list):
         raise bad_request("Request body must be an object with a 'records' array")
-    records = body["records"]
+    records: list[Any] = body["records"]
     if not records:
         raise bad_request("'records' must not be empty")
     if len(records) > max_records:

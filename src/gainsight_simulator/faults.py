@@ -91,7 +91,7 @@ def parse_fault(spec: Any) -> Fault:
     fault = Fault(kind=kind, remaining=count, path=path, method=method.upper() if method else None)
     if kind == "status":
         status = spec.get("status")
-        if not _is_int(status) or not 200 <= status <= 599:
+        if not _is_int(status) or not 200 <= int(status) <= 599:  # type: ignore[arg-type]
             raise FaultSpecError("status must be an integer HTTP status 200..599")
         fault.status = status
         if "body" in spec:

@@ -63,8 +63,12 @@ class SimulatorHttpServer:
         return len(self._connections)
 
     async def start(self) -> None:
-        tls_options = {"ssl": self.ssl_context, "ssl_handshake_timeout": 10.0} if self.ssl_context else {}
-        self._server = await asyncio.start_server(self._serve_connection, self.host, self.port, **tls_options)
+        if self.ssl_context is not None:
+            self._server = await asyncio.start_server(
+                self._serve_connection, self.host, self.port, ssl=self.ssl_context, ssl_handshake_timeout=10.0
+            )
+        else:
+            self._server = await asyncio.start_server(self._serve_connection, self.host, self.port)
         if self.port == 0:
             self.port = self._server.sockets[0].getsockname()[1]
 

@@ -111,7 +111,8 @@ class Smoke:
             )
 
     def state(self) -> dict[str, Any]:
-        return self.http.get(f"{self.simulator}/__admin/state").json()
+        state: dict[str, Any] = self.http.get(f"{self.simulator}/__admin/state").json()
+        return state
 
     def run(self) -> list[str]:
         self.http.post(f"{self.simulator}/__admin/reset").raise_for_status()

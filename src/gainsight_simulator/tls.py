@@ -48,18 +48,19 @@ def generate_tls_files(
         raise ValueError("at least one hostname is needed for the server certificate")
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
-    files = TlsFiles(ca=out / CA_FILE, cert=out / CERT_FILE, key=out / KEY_FILE)
+    ca_file, key_file = out / CA_FILE, out / KEY_FILE
+    files = TlsFiles(ca=ca_file, cert=out / CERT_FILE, key=key_file)
     ca_key = out / CA_KEY_FILE
-    ca = _kept_ca(files.ca, ca_key)
+    ca = _kept_ca(ca_file, ca_key)
     if ca is not None and _leaf_fits(files, hostnames):
         return files
     if ca is None:
         ca = trustme.CA(organization_name="gainsight-simulator")
         _write_private(ca_key, ca.private_key_pem.bytes())
-        ca.cert_pem.write_to_path(str(files.ca))
+        ca.cert_pem.write_to_path(str(ca_file))
     server_cert = ca.issue_cert(*hostnames)
     files.cert.write_bytes(b"".join(blob.bytes() for blob in server_cert.cert_chain_pems))
-    _write_private(files.key, server_cert.private_key_pem.bytes())
+    _write_private(key_file, server_cert.private_key_pem.bytes())
     return files
 
 

@@ -23,7 +23,7 @@ def same_value(stored: Any, wanted: Any) -> bool:
     """Equality used by EQ/IN and update keys: exact for strings (case-sensitive), coerced otherwise."""
     if stored is None or wanted is None:
         return stored is None and wanted is None
-    return canonical(stored) == canonical(wanted)
+    return bool(canonical(stored) == canonical(wanted))
 
 
 def is_blank(value: Any) -> bool:

@@ -38,9 +38,9 @@ def serve(settings: Settings) -> None:
         log_config=logging_config(settings.log_level),
         workers=settings.workers,
         access_log=False,
-        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,  # type: ignore[arg-type]  # a float works
         http=ReadDeadlineProtocol,
-        timeout_keep_alive=settings.keep_alive_timeout_seconds,
+        timeout_keep_alive=settings.keep_alive_timeout_seconds,  # type: ignore[arg-type]  # a float works
         limit_concurrency=settings.limit_concurrency,
     )
 

@@ -71,7 +71,7 @@ class Answer:
 
 
 def add_transform_parser(commands: Any) -> argparse.ArgumentParser:
-    parser = commands.add_parser(
+    parser: argparse.ArgumentParser = commands.add_parser(
         "transform",
         help="transform a file of events offline and print the answer",
         description=DESCRIPTION,

@@ -64,7 +64,7 @@ class Path:
         if self.text in root:
             del root[self.text]
             return
-        node = root
+        node: Any = root
         for part in self.parts[:-1]:
             node = node.get(part) if type(node) is dict else None
         if type(node) is dict:

@@ -49,7 +49,7 @@ def lookup(reader: MessageReader, spec: Field) -> Any:
 
 def apply_fields(source: dict[str, Any] | MessageReader, table: FieldTable) -> dict[str, Any]:
     """Payload of the mapped fields that end up with a value worth writing."""
-    reader = MessageReader(source) if type(source) is dict else source
+    reader = MessageReader(source) if isinstance(source, dict) else source
     if reader.plain:
         holders = [reader.holder(prefix) for prefix in table.prefixes]
         if list not in map(type, holders):
@@ -105,7 +105,8 @@ def _compile(table: FieldTable) -> Callable[..., dict[str, Any]]:
         lines.append(f"            payload[{dest!r}] = v")
     lines.append("    return payload")
     exec("\n".join(lines), namespace)  # noqa: S102 - source built from our own field tables only
-    return namespace["apply"]
+    apply: Callable[..., dict[str, Any]] = namespace["apply"]
+    return apply
 
 
 def _utf16_length(value: str) -> int:

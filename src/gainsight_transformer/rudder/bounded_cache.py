@@ -6,9 +6,10 @@ bounded by entries alone, 300 distinct 1 MiB Configs kept 837 MiB resident for g
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, overload
 
 V = TypeVar("V")
+D = TypeVar("D")
 
 # A decoded JSON value takes a few times the bytes of its text; counted as this multiple.
 DECODED_FACTOR = 4
@@ -23,7 +24,11 @@ class BoundedCache(Generic[V]):
         self._entries: dict[bytes, tuple[V, int]] = {}
         self._bytes = 0
 
-    def get(self, key: bytes, default: object = None) -> V | object:
+    @overload
+    def get(self, key: bytes) -> V | None: ...
+    @overload
+    def get(self, key: bytes, default: D) -> V | D: ...
+    def get(self, key: bytes, default: object = None) -> object:
         found = self._entries.get(key)
         return default if found is None else found[0]
 

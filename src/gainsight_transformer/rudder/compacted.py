@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..jsvalues import MISSING, text
@@ -11,7 +12,7 @@ CONTENT_FORMAT_HEADER = "x-content-format"
 COMPACTED_V1 = "json+compactedv1"
 
 
-def is_compacted(headers: Any) -> bool:
+def is_compacted(headers: Mapping[str, str]) -> bool:
     return headers.get(CONTENT_FORMAT_HEADER) == COMPACTED_V1
 
 

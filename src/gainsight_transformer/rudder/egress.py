@@ -11,7 +11,7 @@ import asyncio
 import ipaddress
 import re
 import socket
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -134,7 +134,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
             raise httpcore.ConnectTimeout(f"resolving {host} timed out") from exc
         except OSError as exc:  # socket.gaierror: keep it as the cause for error mapping
             raise httpcore.ConnectError(str(exc)) from exc
-        return list(dict.fromkeys(info[4][0] for info in infos))
+        return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
     async def connect_tcp(
         self,
@@ -144,9 +144,13 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        options = {"timeout": timeout, "local_address": local_address, "socket_options": socket_options}
+        def connect(address: str) -> Awaitable[httpcore.AsyncNetworkStream]:
+            return self._inner.connect_tcp(
+                address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+            )
+
         if self._policy.is_allowlisted(host, port):
-            return await self._inner.connect_tcp(host, port, **options)
+            return await connect(host)
         addresses = await self._resolve(host, port, timeout)
         public = [address for address in addresses if is_public_address(address)]
         if not public:
@@ -155,7 +159,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         failure: Exception | None = None
         for address in public:
             try:
-                return await self._inner.connect_tcp(address, port, **options)
+                return await connect(address)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 failure = exc
         assert failure is not None

@@ -108,7 +108,7 @@ def _events(elements: list[_Element]) -> list[Event]:
     return events
 
 
-def _decode(raw: bytes, decoder: msgspec.json.Decoder) -> Any:
+def _decode(raw: bytes, decoder: msgspec.json.Decoder[Any]) -> Any:
     raw = strip_bom(raw)
     if may_contain_proto_key(raw):
         return None

@@ -289,7 +289,7 @@ def _the_rest(raw: bytes, layout: Layout, first: int) -> list[Any]:
         return _where(raw, exc, lambda: offset + _byte_at(text, exc) - len(prefix))
 
     value = load_json(text, locate)
-    items = value["input"] if layout.in_object else value
+    items: list[Any] = value["input"] if layout.in_object else value
     if has_proto_key(text, items):
         raise RequestError(PROTO_FORBIDDEN)
     return items[1:] if first else items

@@ -393,7 +393,7 @@ GROUP = {
     },
     "context": {"traits": {"email": "ada@example.com"}},
 }
-TRACK = {
+TRACK: dict[str, Any] = {
     "type": "track",
     "messageId": "msg-track-1",
     "userId": "user-ada",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, cast
 
 from ..jsvalues import is_truthy, text
 from ..telemetry import metrics
@@ -204,6 +204,7 @@ async def router_transform(
                 continue
             if isinstance(result, TransformError):
                 output.append(envelope.router_failure(result, event.metadata, event.destination_echo, tags))
-            else:
-                output.append(envelope.router_success(result, event.metadata, event.destination_echo))
+            else:  # every event that is not passed through has its result
+                request = cast(DeliveryRequest, result)
+                output.append(envelope.router_success(request, event.metadata, event.destination_echo))
     return {"output": output}

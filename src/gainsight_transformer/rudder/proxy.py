@@ -117,6 +117,7 @@ async def deliver(
     method = body.get("method") or "GET"
     try:
         egress.check_url(endpoint, destination.delivery_paths)
+        assert isinstance(endpoint, str)  # check_url refuses anything else
         if not isinstance(method, str) or not _METHOD.fullmatch(method):
             # Per job, like a refused target: a whole-request 400 has no `output`, which
             # rudder-server would retry as a 500.

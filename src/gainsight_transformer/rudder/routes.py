@@ -29,11 +29,13 @@ router = APIRouter()
 
 # Dependencies are `async def`: FastAPI would run plain functions in a thread pool per request.
 async def get_destinations(request: Request) -> dict[str, Destination]:
-    return request.app.state.destinations
+    destinations: dict[str, Destination] = request.app.state.destinations
+    return destinations
 
 
 async def get_transform_context(request: Request) -> TransformContext:
-    return request.app.state.transform_context
+    context: TransformContext = request.app.state.transform_context
+    return context
 
 
 ContextDep = Annotated[TransformContext, Depends(get_transform_context)]

@@ -61,7 +61,7 @@ def _code_of_cause(cause: BaseException) -> str | None:
         return "EPIPE"
     if isinstance(cause, TimeoutError):
         return "ECONNABORTED"
-    if isinstance(cause, OSError) and cause.errno in errno.errorcode:
+    if isinstance(cause, OSError) and cause.errno is not None and cause.errno in errno.errorcode:
         return errno.errorcode[cause.errno]
     return None
 

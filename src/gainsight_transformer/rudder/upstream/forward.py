@@ -105,8 +105,8 @@ class Upstream:
 
     def target(self, scope: Scope) -> bytes:
         """The request target at the upstream: its base path, then ours and the query, as received."""
-        raw_path = scope.get("raw_path") or scope["path"].encode()
-        query = scope.get("query_string") or b""
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+        query: bytes = scope.get("query_string") or b""
         return self._base_path + raw_path + (b"?" + query if query else b"")
 
     async def get(self, path: str) -> tuple[int, bytes]:
