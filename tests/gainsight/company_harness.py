@@ -20,14 +20,13 @@ from gainsight_transformer.gainsight import GainsightDestination
 from gainsight_transformer.gainsight.company_api import CompanyApi
 from gainsight_transformer.gainsight.company_resolver import CompanyResolver
 from gainsight_transformer.gainsight.config import GainsightConfig
-from gainsight_transformer.gainsight.group import group
 from gainsight_transformer.rudder.destination import DeliveryRequest, TransformContext
 from gainsight_transformer.rudder.egress import EgressPolicy
 from gainsight_transformer.rudder.errors import TransformError
 from gainsight_transformer.rudder.events import read_events
 from gainsight_transformer.settings import Settings
 
-from .support import config, element, group_message
+from .support import config, element, group_alone, group_message
 
 QUERY = "/v1/data/objects/query/Company"
 COMPANY = "/v1/data/objects/Company"
@@ -141,7 +140,7 @@ async def original(gainsight: InProcessGainsight, messages: list[dict[str, Any]]
         api = CompanyApi(http, EgressPolicy())
         for message in messages:
             try:
-                results.append(await group(message, GainsightConfig(config(**cfg)), api))
+                results.append(await group_alone(message, GainsightConfig(config(**cfg)), api))
             except TransformError as error:
                 results.append(error)
     return results

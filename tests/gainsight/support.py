@@ -153,3 +153,12 @@ def set_in(target: dict[str, Any], path: str, value: Any) -> None:
     for part in parents:
         node = node.setdefault(part, {})
     node[last] = value
+
+
+async def group_alone(message: dict[str, Any], config: Any, api: Any) -> Any:
+    """One group event on its own, the original's way: checks, a search, a create or update, and
+    the person update (the service resolves a request's group events together instead)."""
+    from gainsight_transformer.gainsight.group import check_group, group_output, resolve_company
+
+    name, email = check_group(message, config)
+    return group_output(config, email, await resolve_company(message, config, api, name))

@@ -12,7 +12,6 @@ import respx
 
 from gainsight_transformer.gainsight.company_api import CompanyApi
 from gainsight_transformer.gainsight.config import GainsightConfig
-from gainsight_transformer.gainsight.group import group
 from gainsight_transformer.rudder.destination import DeliveryRequest
 from gainsight_transformer.rudder.egress import EgressPolicy
 from gainsight_transformer.rudder.errors import (
@@ -30,6 +29,7 @@ from .support import (
     SEARCH_URL,
     config,
     element,
+    group_alone,
     group_message,
     post_processor,
     rest_output,
@@ -96,7 +96,7 @@ def gainsight():
 
 async def run_group(message: dict[str, Any], **cfg: Any) -> DeliveryRequest:
     async with httpx.AsyncClient() as http:
-        return await group(message, GainsightConfig(config(**cfg)), CompanyApi(http, EgressPolicy()))
+        return await group_alone(message, GainsightConfig(config(**cfg)), CompanyApi(http, EgressPolicy()))
 
 
 def person_put(email: Any = USER_EMAIL, gsid: Any = GSID) -> DeliveryRequest:

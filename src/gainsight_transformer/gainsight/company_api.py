@@ -98,7 +98,7 @@ def _host_key(base_url: str) -> str:
 
 def answer_of(error: BaseException) -> Answer | None:
     """The Gainsight answer behind a failed call; None for errors raised before or without one."""
-    return getattr(error, "answer", None)
+    return error.answer if isinstance(error, NetworkError) else None
 
 
 class CompanyApi:
@@ -145,8 +145,7 @@ class CompanyApi:
                 # Decided divergence: "no data found" means no such company yet.
                 return Answer(200, {"data": {"records": []}})
             message = f"failed to {op} group {json_text(answer.body)}"
-            error = NetworkError(_failure_text(message, answer), answer.status)
-            error.answer = answer  # type: ignore[attr-defined]
+            error = NetworkError(_failure_text(message, answer), answer.status, answer)
             if answer.status == 429 and self._throttle is not None:
                 self._throttle.trip(tenant, error, answer.headers)
             raise error

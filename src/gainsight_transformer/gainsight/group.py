@@ -49,9 +49,3 @@ async def resolve_company(
     exists = await api.company_exists(config, name)  # CONTRACT §3.4: search (4) before payload (5)
     company = company_payload(message, config)
     return await api.save_company(config, company, exists=exists)
-
-
-async def group(message: dict[str, Any], config: GainsightConfig, api: CompanyApi) -> DeliveryRequest:
-    """One group event on its own (a request's group events are resolved together instead)."""
-    name, email = check_group(message, config)
-    return group_output(config, email, await resolve_company(message, config, api, name))

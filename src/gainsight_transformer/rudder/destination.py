@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     import httpx
 
+    from ..settings import Settings
     from .egress import EgressPolicy
     from .errors import TransformError
     from .events import Event
@@ -29,10 +30,7 @@ class TransformContext:
 
     http: httpx.AsyncClient
     egress: EgressPolicy
-    settings: Any = None
-
-
-Result = "DeliveryRequest | TransformError"
+    settings: Settings
 
 
 class Destination(Protocol):

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .outbound import Answer
+
 
 class TransformError(Exception):
     """Base of every per-event failure; `tags` are the error's own statTags."""
@@ -53,13 +58,15 @@ def network_error_type(status: int) -> str:
 
 
 class NetworkError(TransformError):
-    """A failed call to the destination; the errorType follows the status (CONTRACT §3.4)."""
+    """A failed call to the destination; the errorType follows the status (CONTRACT §3.4).
+    `answer` is the destination's answer that failed, when there was one."""
 
     category = "network"
 
-    def __init__(self, message: str, status: int) -> None:
+    def __init__(self, message: str, status: int, answer: Answer | None = None) -> None:
         super().__init__(message, status)
         self.error_type = network_error_type(status)
+        self.answer = answer
 
 
 class RetryableError(NetworkError):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterator
-from typing import Any
 
 from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
@@ -135,8 +134,3 @@ GCCollector(registry=REGISTRY)
 
 def exposition() -> bytes:
     return generate_latest(REGISTRY)
-
-
-def sample_value(name: str, labels: dict[str, Any] | None = None) -> float | None:
-    """The current value of one exposed sample (for tests and the CLI)."""
-    return REGISTRY.get_sample_value(name, labels or {})
