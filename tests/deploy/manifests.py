@@ -75,10 +75,20 @@ def memory_bytes(quantity: str | int) -> float:
     return float(match.group(1)) * _MEMORY_UNITS[match.group(2) or ""]
 
 
+def _stage(text: str, name: str) -> str:
+    """A stage's instructions, preceded by those of the stage it is built FROM (if one of ours)."""
+    stages = {m.group(2): m for m in re.finditer(r"^FROM (\S+) AS (\S+)$", text, re.MULTILINE)}
+    found = stages[name]
+    end = min((m.start() for m in stages.values() if m.start() > found.start()), default=len(text))
+    own = text[found.end() : end]
+    parent = found.group(1)
+    return (_stage(text, parent) if parent in stages else "") + own
+
+
 def dockerfile_runtime() -> dict[str, str]:
-    """The runtime stage's EXPOSE and USER with its ARG defaults substituted."""
+    """The runtime stage's EXPOSE and USER (its own or its base stage's), ARG defaults substituted."""
     text = (REPO / "Dockerfile").read_text()
-    runtime = text.split(" AS runtime", 1)[1]
+    runtime = _stage(text, "runtime")
     args = dict(re.findall(r"^ARG (\w+)=(\S+)$", runtime, re.MULTILINE))
     user = re.search(r"^USER (\S+)$", runtime, re.MULTILINE)
     expose = re.search(r"^EXPOSE (\d+)$", runtime, re.MULTILINE)
