@@ -1,4 +1,4 @@
-"""Gainsight Company API calls made while transforming group (CONTRACT §3.4) — the only HTTP here."""
+"""Gainsight Company API calls made while transforming group (docs/mapping.md#group) — the only HTTP here."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Company resolution for all group events of one request (CONTRACT §3.4, done in bulk).
+"""Company resolution for all group events of one request (docs/mapping.md#group, done in bulk).
 
 Per tenant (base URL + access key): names found in the TTL cache skip the search; the others are
 searched together (company_search) under per-name single-flight locks held until their creates are
@@ -121,7 +121,7 @@ class CompanyResolver:
 
     @staticmethod
     def _prepare(job: GroupJob, outcome: bool | TransformError, *, cached: bool) -> None:
-        """Search outcome, then the company payload (CONTRACT §3.4: step 4 before step 5)."""
+        """Search outcome, then the company payload (the search comes first, as in the original)."""
         if isinstance(outcome, TransformError):
             job.error = outcome
             return

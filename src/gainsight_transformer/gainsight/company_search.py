@@ -19,7 +19,7 @@ from .company_api import CompanyApi, in_search_body, usable_gsid
 from .company_jobs import loose_key, name_key
 from .config import GainsightConfig
 
-#: Gainsight returns at most 5,000 records per read (GAINSIGHT_API §1.4).
+#: Gainsight returns at most 5,000 records per read (docs/gainsight-api.md#company-object).
 SEARCH_LIMIT = 5000
 
 Outcome = bool | TransformError

@@ -1,12 +1,13 @@
 """Batched Company writes: creates (POST) and updates (PUT ?keys=Name), ≤ batch size records a call.
 
-Gainsight fails a whole write call when one record is invalid (GAINSIGHT_API §1.4), so a batch
-answered with a record-level rejection (an HTTP 400, 413 or 422) is split in halves until each
-rejected record stands alone. A lone record of one event then carries that event's own error: the
-answer to exactly the call the original would have made. A lone record that stands for several
-events (folded), or whose existence came from the cache, is handed back for replay: its events are
-resolved again one by one as the original would (search, then create or update). Any other failure
-(429, 5xx, transport, an unusable 2xx) is given to every event of the batch, with no retry.
+Gainsight fails a whole write call when one record is invalid (docs/gainsight-api.md#company-
+object), so a batch answered with a record-level rejection (an HTTP 400, 413 or 422) is split in
+halves until each rejected record stands alone. A lone record of one event then carries that
+event's own error: the answer to exactly the call the original would have made. A lone record that
+stands for several events (folded), or whose existence came from the cache, is handed back for
+replay: its events are resolved again one by one as the original would (search, then create or
+update). Any other failure (429, 5xx, transport, an unusable 2xx) is given to every event of the
+batch, with no retry.
 """
 
 from __future__ import annotations

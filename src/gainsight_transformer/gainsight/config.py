@@ -1,4 +1,5 @@
-"""A destination's Config read once: the keys Gainsight uses and its four maps (CONTRACT §4)."""
+"""A destination's Config read once: the keys Gainsight uses and its four maps
+(docs/mapping.md#destination-settings)."""
 
 from __future__ import annotations
 
@@ -72,7 +73,7 @@ class GainsightConfig:
         return self._map("eventVersionMap")
 
     def base_url(self) -> str:
-        # CONTRACT §2: the domain is inserted verbatim (`https://undefined/...` when missing).
+        # Used as written, `https://undefined/...` when missing (docs/wire-protocol.md#output-envelope).
         domain = self.domain
         return "https://" + (domain if isinstance(domain, str) else text(domain))
 

@@ -31,7 +31,7 @@ SYNC_HANDLERS: dict[str, Callable[[dict[str, Any], GainsightConfig], DeliveryReq
 
 
 def message_type(message: dict[str, Any]) -> str:
-    """The lower-cased type (CONTRACT §3.2); not trimmed, so " identify" is unsupported."""
+    """The lower-cased type (docs/mapping.md#message-types); not trimmed, so " identify" is unsupported."""
     value = message.get("type")
     if not is_truthy(value):
         raise InstrumentationError("Message Type is not present. Aborting message.")

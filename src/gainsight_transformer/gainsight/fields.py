@@ -1,4 +1,4 @@
-"""Gainsight field tables (CONTRACT §3.3, §3.4): one line per field, built once at import."""
+"""Gainsight field tables (docs/mapping.md): one line per field, built once at import."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from ..paths import Path
 
 
 def json_stringify_on_object(value: Any) -> Any:
-    """Strings stay; anything else becomes its JS JSON text (CONTRACT §3.1)."""
+    """Strings stay; anything else becomes its JS JSON text (docs/mapping.md#custom-fields)."""
     return value if isinstance(value, str) else json_text(value)
 
 
 @dataclass(frozen=True, slots=True)
 class Field:
-    """A payload field read from `paths`; several paths use "present" semantics (§3.1)."""
+    """A payload field read from `paths`; several paths use "present" semantics
+    (docs/mapping.md#reading-values)."""
 
     dest: str
     paths: tuple[Path, ...]

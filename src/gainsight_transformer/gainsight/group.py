@@ -1,4 +1,4 @@
-"""group → Company search, create or update, then the Person PUT with `companies` (CONTRACT §3.4)."""
+"""group → Company search, create or update, then the Person PUT with `companies` (docs/mapping.md#group)."""
 
 from __future__ import annotations
 
@@ -46,6 +46,6 @@ async def resolve_company(
     message: dict[str, Any], config: GainsightConfig, api: CompanyApi, name: Any
 ) -> Any:
     """The original's calls for one event: search, then create or update; returns the Gsid."""
-    exists = await api.company_exists(config, name)  # CONTRACT §3.4: search (4) before payload (5)
+    exists = await api.company_exists(config, name)  # the search before the payload, as in the original
     company = company_payload(message, config)
     return await api.save_company(config, company, exists=exists)

@@ -1,4 +1,4 @@
-"""identify → Person upsert (CONTRACT §3.3)."""
+"""identify → Person upsert (docs/mapping.md#identify)."""
 
 from __future__ import annotations
 

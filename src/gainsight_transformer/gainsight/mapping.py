@@ -1,4 +1,4 @@
-"""The generic machinery that applies field tables and custom fields (CONTRACT §3.1)."""
+"""The generic machinery that applies field tables and custom fields (docs/mapping.md#custom-fields)."""
 
 from __future__ import annotations
 
@@ -69,7 +69,8 @@ def apply_fields(source: dict[str, Any] | MessageReader, table: FieldTable) -> d
 
 
 _NOTHING: dict[str, Any] = {}
-# `not is_present(v)` (§3.1) spelled out for the generated code: missing, null, "" or NaN.
+# `not is_present(v)` (docs/mapping.md#reading-values) spelled out for the generated code:
+# missing, null, "" or NaN.
 _ABSENT_TEST = 'v is M or v is None or v == "" or (type(v) is float and v != v)'
 
 
@@ -217,7 +218,8 @@ def _put(node: Any, segment: str, value: Any, padding: _Padding) -> None:
 
 
 def set_path(payload: dict[str, Any], key: str, value: Any, padding: _Padding | None = None) -> None:
-    """Write a custom key, expanding `a.b` / `a.0` into nested objects / arrays (CONTRACT §3.1)."""
+    """Write a custom key, expanding `a.b` / `a.0` into nested objects / arrays
+    (docs/mapping.md#custom-fields)."""
     if "." not in key or "/" in key:
         payload[key] = value
         return
@@ -268,7 +270,7 @@ def _plain_custom_fields(
 def add_custom_fields(
     payload: dict[str, Any], message: dict[str, Any], roots: tuple[Path, ...], excluded: frozenset[str]
 ) -> None:
-    """Write the message's custom fields into `payload` (CONTRACT §3.1)."""
+    """Write the message's custom fields into `payload` (docs/mapping.md#custom-fields)."""
     merged = _plain_custom_fields(message, roots, excluded)
     if merged is None:
         write_custom_fields(payload, custom_fields(message, roots, excluded))
@@ -284,7 +286,8 @@ def map_key(target: Any) -> str:
 def rename(
     payload: dict[str, Any], default_keys: frozenset[str] | set[str], mapping: dict[str, Any]
 ) -> dict[str, Any]:
-    """Keep mapped fields, rename custom ones listed in the map, drop the rest (CONTRACT §3.1)."""
+    """Keep mapped fields, rename custom ones listed in the map, drop the rest
+    (docs/mapping.md#custom-fields)."""
     renamed: dict[str, Any] = {}
     for key in js_keys(payload):
         if key in default_keys:

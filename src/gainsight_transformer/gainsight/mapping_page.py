@@ -38,6 +38,21 @@ Generated from `src/gainsight_transformer/gainsight/fields.py` by `{regenerate}`
 envelope around each payload is in [wire-protocol.md](wire-protocol.md#output-envelope); where
 the original transformer differs, [divergences.md](divergences.md) says so.
 
+## Message types
+
+`message.type`, lower-cased (not trimmed), picks the mapping: `identify`, `group` or `track`.
+Missing or empty: 400 `Message Type is not present. Aborting message.`; another type: 400
+`message type <type> not supported`; not a string: 500 (a fault, errorCategory
+`transformation`).
+
+## Destination settings
+
+From `destination.Config`: `domain` (the host every request goes to, used as written),
+`accessKey` (identify, group; sent as `Accesskey`), `sharedSecret`, `topicName`, `tenantId` and
+`contractId` (track), and the maps `personMap`, `companyMap`, `eventNameMap`, `eventVersionMap`:
+arrays of `{{"from", "to"}}` rows, where a row with an empty `from` is skipped, a later row wins,
+and a `null` row is a 400 configuration error.
+
 ## Reading values
 
 - A path such as `context.traits.email` walks nested objects; a key that literally contains the

@@ -1,4 +1,4 @@
-"""The Person upsert request that identify and group both end with (CONTRACT §2)."""
+"""The Person upsert request that identify and group both end with (docs/wire-protocol.md#output-envelope)."""
 
 from __future__ import annotations
 

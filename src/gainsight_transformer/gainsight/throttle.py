@@ -1,10 +1,10 @@
 """Fast-fail after a 429: a throttled tenant's Company calls fail at once until its window ends.
 
 Gainsight counts calls per tenant in fixed windows aligned to the clock (10:00:00-10:00:59,
-GAINSIGHT_API §1.2). Once a call is answered 429 every further call in the same window is wasted
-budget, so the tenant's next Company calls fail here with the same throttled error (status 429,
-errorType `throttled`, the E1 text of the answer that tripped it) until the window ends, or until
-the answer's `Retry-After` when it has one.
+docs/gainsight-api.md#rate-limits). Once a call is answered 429 every further call in the same
+window is wasted budget, so the tenant's next Company calls fail here with the same throttled error
+(status 429, errorType `throttled`, the E1 text of the answer that tripped it) until the window
+ends, or until the answer's `Retry-After` when it has one.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""track → Events framework POST (CONTRACT §3.6)."""
+"""track → Events framework POST (docs/mapping.md#track)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def track(message: dict[str, Any], config: GainsightConfig) -> DeliveryRequest:
     for attribute, key in REQUIRED_SETTINGS:
         if not is_truthy(getattr(config, attribute)):
             raise ConfigurationError(f"{key} is required for track")
-    # Decided divergence (CONTRACT §5 #11): only the map's own keys, by the event's exact text.
+    # docs/divergences.md (4): only the map's own keys, by the event's exact text.
     event_text = event if isinstance(event, str) else text(event)
     event_name = config.event_name_map.get(event_text, MISSING)
     if not is_truthy(event_name):

@@ -1,4 +1,5 @@
-"""Read a request body with a size limit, inflating gzip/deflate bodies (CONTRACT §1.1)."""
+"""Read a request body with a size limit, inflating gzip/deflate bodies
+(docs/wire-protocol.md#request-bodies)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Expansion of `X-Content-Format: json+compactedv1` bodies (CONTRACT §1.5)."""
+"""Expansion of `X-Content-Format: json+compactedv1` bodies (docs/wire-protocol.md#compacted-payloads)."""
 
 from __future__ import annotations
 

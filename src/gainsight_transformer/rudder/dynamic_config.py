@@ -1,4 +1,4 @@
-"""Dynamic config templates `{{ event.x || "default" }}` (CONTRACT §1.6 step 3)."""
+"""Dynamic config templates `{{ event.x || "default" }}` (docs/wire-protocol.md#pre-processing)."""
 
 from __future__ import annotations
 

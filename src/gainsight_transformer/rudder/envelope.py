@@ -1,4 +1,5 @@
-"""Success and failure elements of the processor and router answers (CONTRACT §1.3, §1.4)."""
+"""Success and failure elements of the processor and router answers
+(docs/wire-protocol.md#processor-transform, #router-transform)."""
 
 from __future__ import annotations
 
@@ -63,7 +64,7 @@ def processor_failure(error: TransformError, metadata: Any, dest_type: str) -> d
         element["metadata"] = metadata
     element["statusCode"] = error.status
     element["error"] = error.message
-    # CONTRACT §1.3: processor runtime faults carry only their own tags.
+    # docs/wire-protocol.md#processor-transform: processor faults carry only their own tags.
     tags = error.tags if error.is_fault else {**error.tags, **context_tags(dest_type, "processor", metadata)}
     element["statTags"] = tags
     return element

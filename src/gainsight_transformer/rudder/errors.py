@@ -34,7 +34,7 @@ class TransformError(Exception):
 
 
 class TransformationFault(TransformError):
-    """Input the original would have crashed on (CONTRACT §3.8): 500, transformation."""
+    """Input the original would have crashed on (docs/divergences.md, 1): 500, transformation."""
 
 
 class InstrumentationError(TransformError):
@@ -58,7 +58,7 @@ def network_error_type(status: int) -> str:
 
 
 class NetworkError(TransformError):
-    """A failed call to the destination; the errorType follows the status (CONTRACT §3.4).
+    """A failed call to the destination; the errorType follows the status (docs/mapping.md#group).
     `answer` is the destination's answer that failed, when there was one."""
 
     category = "network"

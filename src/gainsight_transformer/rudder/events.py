@@ -25,7 +25,7 @@ def json_type_name(value: Any) -> str:
 
 
 class Event:
-    """An element of the request after pre-processing (CONTRACT §1.6).
+    """An element of the request after pre-processing (docs/wire-protocol.md#pre-processing).
 
     `error` is set instead of raising so that one malformed element never fails the others
     (a decided divergence from the original, which fails the whole request).
@@ -85,7 +85,7 @@ class Event:
 
 
 def read_events(elements: list[Any], errors: dict[int, TransformError] | None = None) -> list[Event]:
-    """Build events and resolve their dynamic config templates (CONTRACT §1.6)."""
+    """Build events and resolve their dynamic config templates (docs/wire-protocol.md#pre-processing)."""
     resolver = ConfigResolver()
     errors = errors or {}
     events = [Event(element, errors.get(index)) for index, element in enumerate(elements)]

@@ -31,7 +31,7 @@ class _Element(msgspec.Struct):
     message: msgspec.Raw = _ABSENT
     metadata: msgspec.Raw = _ABSENT
     destination: msgspec.Raw = _ABSENT
-    context: msgspec.Raw = _ABSENT  # read by the router's grouping (CONTRACT §1.4 step 5)
+    context: msgspec.Raw = _ABSENT  # read by the router's grouping (docs/wire-protocol.md#router-transform)
 
 
 class _RouterBody(msgspec.Struct):

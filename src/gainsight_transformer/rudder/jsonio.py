@@ -81,7 +81,8 @@ def may_contain_proto_key(raw: bytes) -> bool:
 
 
 def parse_json_body(raw: bytes) -> Any:
-    """Parse a request body the way the original's body parser accepts it (CONTRACT §1.1)."""
+    """Parse a request body the way the original's body parser accepts it
+    (docs/wire-protocol.md#request-bodies)."""
     raw = strip_bom(raw)
     check_top_level(raw)
     value = load_json(raw)

@@ -1,4 +1,4 @@
-"""One outbound HTTP call and its answer as the original reads it (CONTRACT §1.7, §3.7)."""
+"""One outbound HTTP call and its answer as the original reads it (docs/wire-protocol.md#delivery-proxy)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Processor and router transforms, from a parsed body to the answer body (CONTRACT §1.3-1.4)."""
+"""Processor and router transforms, from a parsed body to the answer body
+(docs/wire-protocol.md#processor-transform, #router-transform)."""
 
 from __future__ import annotations
 
@@ -150,7 +151,7 @@ def apply_oauth_secret(elements: list[Any], secret: Any) -> None:
 
 
 def _group_key(index: int, event: Event) -> Any:
-    """CONTRACT §1.4 step 5: (destination ID, element's job_id, canonical Config)."""
+    """docs/wire-protocol.md#router-transform: (destination ID, element's job_id, canonical Config)."""
     if event.error is not None:
         return ("invalid", index)
     destination_id = event.destination.get("ID")
@@ -166,7 +167,8 @@ def _group_key(index: int, event: Event) -> Any:
 
 
 def _pass_through(message: dict[str, Any]) -> dict[str, Any]:
-    """CONTRACT §1.4 step 6: a message that already carries a statusCode is returned as is."""
+    """A message that already carries a statusCode is returned as is
+    (docs/wire-protocol.md#router-transform)."""
     user_id = message.get("userId")
     if is_truthy(user_id) and not isinstance(user_id, str):
         message["userId"] = text(user_id)

@@ -1,5 +1,5 @@
 """Delivery proxy: make the call a transformed request describes and classify the answer
-(CONTRACT §1.7, RUDDER_SERVER §5)."""
+(docs/wire-protocol.md#delivery-proxy)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ _METHOD = re.compile(r"[A-Za-z]{1,20}")
 
 
 def _is_empty(value: Any) -> bool:
-    """lodash `isEmpty`: only a non-empty object, array or string counts (CONTRACT §1.7)."""
+    """lodash `isEmpty`: only a non-empty object, array or string counts
+    (docs/wire-protocol.md#delivery-proxy)."""
     return not value if isinstance(value, (dict, list, str)) else True
 
 

@@ -178,7 +178,7 @@ async def proxy_v1(
 
 
 def features_document(destinations: dict[str, Destination]) -> dict[str, Any]:
-    """What this service alone supports (RUDDER_SERVER §6)."""
+    """What this service alone supports (docs/wire-protocol.md#service-routes)."""
     return {
         "routerTransform": {d.definition_name: True for d in destinations.values()},
         "regulations": [],

@@ -1,4 +1,5 @@
-"""Transport failures (no HTTP answer) as the original reports them (CONTRACT §3.7)."""
+"""Transport failures (no HTTP answer) as the original reports them
+(docs/outbound-calls.md#calls-that-get-no-answer)."""
 
 from __future__ import annotations
 
