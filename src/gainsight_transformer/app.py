@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from . import __version__
 from .doc_pages import add_doc_pages
 from .gainsight import GainsightDestination
-from .rudder import openapi_docs
+from .openapi import routes as route_docs
 from .rudder.destination import TransformContext
 from .rudder.egress import EgressPolicy, guarded_transport
 from .rudder.errors import RequestError
@@ -117,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.upstream_features_refresh_seconds,
         )
 
-    @app.get("/health", **openapi_docs.HEALTH_ROUTE)
+    @app.get("/health", **route_docs.HEALTH_ROUTE)
     @app.head("/health", include_in_schema=False)
     async def health() -> dict[str, Any]:
         answer: dict[str, Any] = {
@@ -131,7 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             answer["upstream"] = {"url": upstream.name, "reachable": upstream.reachable}
         return answer
 
-    @app.get("/metrics", response_class=PlainTextResponse, **openapi_docs.METRICS_ROUTE)
+    @app.get("/metrics", response_class=PlainTextResponse, **route_docs.METRICS_ROUTE)
     async def prometheus_metrics() -> Response:
         """Prometheus text exposition: HTTP requests, events, Gainsight calls, company cache, process."""
         return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE)

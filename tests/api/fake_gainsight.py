@@ -7,21 +7,21 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from gainsight_transformer.rudder import openapi_docs
+from gainsight_transformer.openapi import examples
 
-OK = (200, openapi_docs.gainsight_answer(None))
+OK = (200, examples.gainsight_answer(None))
 
 
 def answer(status: int, body: object) -> httpx.Response:
     # A byte stream, so httpx adds no content-length: the proxy reports exactly JSON_HEADERS.
     content = json.dumps(body).encode()
-    return httpx.Response(status, headers=openapi_docs.JSON_HEADERS, stream=httpx.ByteStream(content))
+    return httpx.Response(status, headers=examples.JSON_HEADERS, stream=httpx.ByteStream(content))
 
 
 def serve(request: httpx.Request) -> httpx.Response:
     """The documented answer of each Gainsight call; any other call gets an empty success."""
     key = (request.method, urlsplit(str(request.url)).path)
-    return answer(*openapi_docs.GAINSIGHT_ANSWERS.get(key, OK))
+    return answer(*examples.GAINSIGHT_ANSWERS.get(key, OK))
 
 
 def failing_with(status: int, body: object):

@@ -16,8 +16,10 @@ import respx
 from fastapi.testclient import TestClient
 
 from gainsight_transformer.app import create_app
+from gainsight_transformer.openapi import examples
+from gainsight_transformer.openapi import routes as route_docs
 from gainsight_transformer.openapi_export import REGENERATE, main, openapi_document, render
-from gainsight_transformer.rudder import openapi_docs, routes
+from gainsight_transformer.rudder import routes
 from gainsight_transformer.settings import Settings
 
 from . import fake_gainsight
@@ -25,7 +27,7 @@ from .routes_of import schema_routes
 
 REPO = Path(__file__).resolve().parents[2]
 DOCUMENT = openapi_document()
-# Routes declared in app.py take their documentation from openapi_docs once app.py passes it on.
+# Routes declared in app.py take their documentation from openapi/routes.py once app.py passes it on.
 
 
 def _schema_routes() -> list[tuple[str, str]]:
@@ -132,7 +134,7 @@ EXCHANGES = [
         "/v0/destinations/{destination}/proxy",
         "person",
         {},
-        (429, openapi_docs.THROTTLED),
+        (429, examples.THROTTLED),
         429,
         "default",
         "throttled",
@@ -141,7 +143,7 @@ EXCHANGES = [
         "/v0/destinations/{destination}/proxy",
         "person",
         {},
-        (500, openapi_docs.SERVER_ERROR),
+        (500, examples.SERVER_ERROR),
         500,
         "500",
         "gainsight",
@@ -151,7 +153,7 @@ EXCHANGES = [
         "/v1/destinations/{destination}/proxy",
         "event",
         {},
-        (500, openapi_docs.SERVER_ERROR),
+        (500, examples.SERVER_ERROR),
         200,
         "200",
         "failed",
@@ -203,21 +205,21 @@ def _well_formed_body(path: str) -> bytes:
 
 def _provoke(text: str, path: str) -> tuple[str, bytes, dict[str, str]]:
     """How to make a route answer a documented request-level error: (path, body, headers)."""
-    if text == openapi_docs.UNKNOWN_DESTINATION:
+    if text == route_docs.UNKNOWN_DESTINATION:
         if path == "/routerTransform":
             return path, b'{"destType": "mailchimp", "input": []}', {}
         return path.replace("gainsight", "mailchimp"), _well_formed_body(path), {}
     provokers = {
-        openapi_docs.NOT_JSON: b'"hello"',
-        openapi_docs.TOO_LARGE: b"[" + b" " * 2048 + b"]",
-        openapi_docs.BAD_ENCODING: b"[]",
-        openapi_docs.INTERNAL_ERROR: _well_formed_body(path),
+        route_docs.NOT_JSON: b'"hello"',
+        route_docs.TOO_LARGE: b"[" + b" " * 2048 + b"]",
+        route_docs.BAD_ENCODING: b"[]",
+        route_docs.INTERNAL_ERROR: _well_formed_body(path),
         "destType is required": b'{"input": []}',
-        openapi_docs.PROXY_NOT_OBJECT: b"[]",
-        openapi_docs.V1_METADATA_NOT_ARRAY: b'{"endpoint": "https://a.example/", "metadata": {}}',
+        route_docs.PROXY_NOT_OBJECT: b"[]",
+        route_docs.V1_METADATA_NOT_ARRAY: b'{"endpoint": "https://a.example/", "metadata": {}}',
     }
     assert text in provokers, f"no way to provoke the documented error {text!r}: add one here"
-    headers = {"Content-Encoding": "br"} if text == openapi_docs.BAD_ENCODING else {}
+    headers = {"Content-Encoding": "br"} if text == route_docs.BAD_ENCODING else {}
     return path, provokers[text], headers
 
 
@@ -269,7 +271,7 @@ def test_documented_error_is_what_the_route_answers(
     if path == "/features":
         _features_without_upstream_answer(answer)
         return
-    if answer["error"] == openapi_docs.INTERNAL_ERROR:
+    if answer["error"] == route_docs.INTERNAL_ERROR:
 
         def broken(*_: Any) -> Any:
             raise RuntimeError("a fault of ours")
@@ -287,7 +289,7 @@ def test_documented_error_is_what_the_route_answers(
 def test_metrics_example_shows_families_the_service_exposes(client: TestClient) -> None:
     if "/metrics" not in DOCUMENT["paths"]:
         pytest.skip("this build has no /metrics route")
-    declared = re.findall(r"^# TYPE (\S+) (\S+)$", openapi_docs.METRICS_EXCERPT, re.MULTILINE)
+    declared = re.findall(r"^# TYPE (\S+) (\S+)$", route_docs.METRICS_EXCERPT, re.MULTILINE)
     assert declared
     exposed = set(re.findall(r"^# TYPE (\S+) (\S+)$", client.get("/metrics").text, re.MULTILINE))
     assert set(declared) <= exposed

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from gainsight_transformer.app import create_app
-from gainsight_transformer.rudder import openapi_docs
+from gainsight_transformer.openapi import examples
 from gainsight_transformer.rudder.upstream.features import PROTOCOL_FLAGS, merge
 from gainsight_transformer.rudder.upstream.forward import display_url
 from gainsight_transformer.rudder.upstream.routing import Route, forwarded_route, peek_dest_type, route_of
@@ -113,7 +113,7 @@ def test_forwarded_route_labels_are_bounded(path: str, label: str) -> None:
     assert forwarded_route(path) == label
 
 
-OURS = openapi_docs.FEATURES  # what this service advertises alone
+OURS = examples.FEATURES  # what this service advertises alone
 
 
 @pytest.mark.parametrize("flag", PROTOCOL_FLAGS)

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from ..jsvalues import json_text
-from ..rudder.egress import EgressPolicy, EgressRefused
+from ..rudder.egress import ApiPaths, EgressPolicy, EgressRefused
 from ..rudder.errors import (
     ConfigurationError,
     NetworkError,
@@ -23,9 +23,9 @@ from .throttle import Tenant, TenantThrottle
 
 QUERY_PATH = "/v1/data/objects/query/Company"
 COMPANY_PATH = "/v1/data/objects/Company"
-COMPANY_PATHS = frozenset({QUERY_PATH, COMPANY_PATH})
-SEARCH_LABELS = CallLabels(feature="transformation", endpoint_path=QUERY_PATH)
-WRITE_LABELS = CallLabels(feature="transformation", endpoint_path=COMPANY_PATH)
+COMPANY_PATHS = ApiPaths("Gainsight", frozenset({QUERY_PATH, COMPANY_PATH}))
+SEARCH_LABELS = CallLabels(feature="transformation", endpoint_path=QUERY_PATH, dest_type="GAINSIGHT")
+WRITE_LABELS = CallLabels(feature="transformation", endpoint_path=COMPANY_PATH, dest_type="GAINSIGHT")
 NO_DATA_ERROR_CODE = "GSOBJ_1011"
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..jsvalues import is_truthy
 from ..rudder.destination import DeliveryRequest, TransformContext
+from ..rudder.egress import ApiPaths
 from ..rudder.errors import InstrumentationError, RetryableError, TransformationFault, TransformError
 from ..rudder.events import Event, json_type_name
 from ..settings import Settings
@@ -49,7 +50,7 @@ def _unexpected(exc: BaseException) -> TransformationFault:
 class GainsightDestination:
     name = "gainsight"
     definition_name = "GAINSIGHT"
-    delivery_paths = frozenset({PEOPLE_PATH, EVENTS_PATH, QUERY_PATH, COMPANY_PATH})
+    delivery_paths = ApiPaths("Gainsight", frozenset({PEOPLE_PATH, EVENTS_PATH, QUERY_PATH, COMPANY_PATH}))
 
     def __init__(self, settings: Settings | None = None) -> None:
         settings = settings or Settings()

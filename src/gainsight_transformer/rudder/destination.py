@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     import httpx
 
     from ..settings import Settings
-    from .egress import EgressPolicy
+    from .egress import ApiPaths, EgressPolicy
     from .errors import TransformError
     from .events import Event
 
@@ -38,7 +38,7 @@ class Destination(Protocol):
     """Lower-case name used in paths and `destType` (`gainsight`)."""
     definition_name: str
     """Destination definition name (`GAINSIGHT`), used by /features."""
-    delivery_paths: frozenset[str]
+    delivery_paths: ApiPaths
     """URL paths of the requests this destination builds: the only ones the proxy delivers to."""
 
     async def transform(

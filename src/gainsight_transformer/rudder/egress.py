@@ -12,6 +12,7 @@ import ipaddress
 import re
 import socket
 from collections.abc import Awaitable, Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -65,6 +66,15 @@ def is_public_address(address: str) -> bool:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ApiPaths:
+    """The URL paths of one destination's API that this service calls or delivers to."""
+
+    api: str
+    """The API's name, as error texts say it (`Gainsight`)."""
+    paths: frozenset[str]
+
+
 class EgressPolicy:
     """Which hosts, ports and paths outbound calls may use.
 
@@ -92,7 +102,7 @@ class EgressPolicy:
         if port not in (None, HTTPS_PORT) and not self.is_allowlisted(match["host"], port):
             raise EgressRefused(domain, f"port {port} is not allowed (only {HTTPS_PORT})")
 
-    def check_url(self, url: Any, allowed_paths: frozenset[str] | None = None) -> None:
+    def check_url(self, url: Any, allowed_paths: ApiPaths | None = None) -> None:
         """An https URL on an acceptable host; with `allowed_paths`, one of those paths."""
         if not isinstance(url, str):
             raise EgressRefused(url, "the endpoint must be a string")
@@ -109,8 +119,9 @@ class EgressPolicy:
         if parts.fragment or "#" in url:
             raise EgressRefused(url, "the endpoint must not have a fragment")
         if allowed_paths is not None:
-            if parts.path not in allowed_paths:
-                raise EgressRefused(url, "the endpoint is not a Gainsight API path this service builds")
+            if parts.path not in allowed_paths.paths:
+                reason = f"the endpoint is not a {allowed_paths.api} API path this service builds"
+                raise EgressRefused(url, reason)
             if not _QUERY.fullmatch(parts.query):
                 raise EgressRefused(url, "the endpoint has an unexpected query string")
 

@@ -42,7 +42,8 @@ class CallLabels:
 
     feature: str
     endpoint_path: str
-    dest_type: str = "GAINSIGHT"
+    dest_type: str
+    """The destination definition name (`Destination.definition_name`)."""
 
 
 def decode_body(content: bytes) -> Any:

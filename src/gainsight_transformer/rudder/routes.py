@@ -10,9 +10,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from ..jsvalues import js_trim, text
+from ..openapi import routes as route_docs
 from ..settings import Settings
 from ..telemetry.exchange import note_events
-from . import fastread, large_body, openapi_docs, pipeline, proxy
+from . import fastread, large_body, pipeline, proxy
 from .body import read_body, read_json
 from .compacted import is_compacted
 from .destination import Destination, TransformContext
@@ -77,7 +78,7 @@ async def large_answer_response(answer: Any) -> Response:
     return Response(content, media_type=JSON_TYPE, headers=API_VERSION_HEADERS)
 
 
-@router.post("/v0/destinations/{destination}", **openapi_docs.PROCESSOR_ROUTE)
+@router.post("/v0/destinations/{destination}", **route_docs.PROCESSOR_ROUTE)
 @router.post("/v0/destinations/{destination}/", include_in_schema=False)
 async def processor_transform(
     destination: str,
@@ -103,7 +104,7 @@ async def processor_transform(
     return await large_answer_response(answer)
 
 
-@router.post("/routerTransform", **openapi_docs.ROUTER_ROUTE)
+@router.post("/routerTransform", **route_docs.ROUTER_ROUTE)
 @router.post("/routerTransform/", include_in_schema=False)
 async def router_transform(
     request: Request,
@@ -149,7 +150,7 @@ async def _proxy_body(request: Request, settings: Settings) -> dict[str, Any]:
     return body
 
 
-@router.post("/v0/destinations/{destination}/proxy", **openapi_docs.PROXY_V0_ROUTE)
+@router.post("/v0/destinations/{destination}/proxy", **route_docs.PROXY_V0_ROUTE)
 @router.post("/v0/destinations/{destination}/proxy/", include_in_schema=False)
 async def proxy_v0(
     destination: str, request: Request, ctx: ContextDep, destinations: DestinationsDep
@@ -162,7 +163,7 @@ async def proxy_v0(
     return Response(dumps(answer), status_code=status, media_type=JSON_TYPE, headers=API_VERSION_HEADERS)
 
 
-@router.post("/v1/destinations/{destination}/proxy", **openapi_docs.PROXY_V1_ROUTE)
+@router.post("/v1/destinations/{destination}/proxy", **route_docs.PROXY_V1_ROUTE)
 @router.post("/v1/destinations/{destination}/proxy/", include_in_schema=False)
 async def proxy_v1(
     destination: str, request: Request, ctx: ContextDep, destinations: DestinationsDep
@@ -189,7 +190,7 @@ def features_document(destinations: dict[str, Destination]) -> dict[str, Any]:
     }
 
 
-@router.get("/features", **openapi_docs.FEATURES_ROUTE)
+@router.get("/features", **route_docs.FEATURES_ROUTE)
 @router.get("/features/", include_in_schema=False)
 async def features(request: Request, destinations: DestinationsDep) -> Response:
     """Capabilities rudder-server reads at start-up and then every 10 s; merged with the upstream

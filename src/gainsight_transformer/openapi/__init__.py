@@ -1,0 +1,1 @@
+"""The OpenAPI document's material: schemas, examples, and the routes' decorator arguments."""
