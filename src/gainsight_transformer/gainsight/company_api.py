@@ -18,7 +18,7 @@ from ..rudder.errors import (
 from ..rudder.jsonio import dumps
 from ..rudder.outbound import Answer, CallLabels, send
 from .config import GainsightConfig
-from .people import JSON_CONTENT_TYPE, header_text
+from .headers import JSON_CONTENT_TYPE, header_text
 from .throttle import Tenant, TenantThrottle
 
 QUERY_PATH = "/v1/data/objects/query/Company"

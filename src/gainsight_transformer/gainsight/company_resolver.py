@@ -35,8 +35,7 @@ log = logging.getLogger(__name__)
 
 
 def internal_fault(exc: BaseException) -> TransformationFault:
-    log.error("unexpected error while resolving a company", exc_info=exc)
-    return TransformationFault(f"internal error while transforming the event ({type(exc).__name__})")
+    return TransformationFault.from_bug(exc, "resolving a company")
 
 
 class CompanyResolver:

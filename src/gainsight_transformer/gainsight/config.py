@@ -28,7 +28,7 @@ def build_map(config: dict[str, Any], name: str) -> dict[str, Any]:
         source = row.get("from")
         if source is None:
             continue
-        key = source if isinstance(source, str) else text(source)
+        key = text(source)
         if js_trim(key):
             mapping[key] = row.get("to", MISSING)
     return mapping
@@ -75,7 +75,7 @@ class GainsightConfig:
     def base_url(self) -> str:
         # Used as written, `https://undefined/...` when missing (docs/wire-protocol.md#output-envelope).
         domain = self.domain
-        return "https://" + (domain if isinstance(domain, str) else text(domain))
+        return "https://" + (text(domain))
 
 
 _configs: BoundedCache[GainsightConfig] = BoundedCache(256, 32 * 1024 * 1024)

@@ -43,8 +43,7 @@ def message_type(message: dict[str, Any]) -> str:
 
 
 def _unexpected(exc: BaseException) -> TransformationFault:
-    log.error("unexpected error while transforming an event", exc_info=exc)
-    return TransformationFault(f"internal error while transforming the event ({type(exc).__name__})")
+    return TransformationFault.from_bug(exc, "transforming an event")
 
 
 class GainsightDestination:

@@ -1,69 +1,13 @@
-"""Gainsight field tables (docs/mapping.md): one line per field, built once at import."""
+"""Gainsight field tables (docs/mapping.md, generated from them): data only, one line per field.
+
+The machinery that reads a table (`FieldTable`, `field`, conversions) lives in mapping.py.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
-from ..jsvalues import json_text, to_number
+from ..jsvalues import to_number
 from ..paths import Path
-
-
-def json_stringify_on_object(value: Any) -> Any:
-    """Strings stay; anything else becomes its JS JSON text (docs/mapping.md#custom-fields)."""
-    return value if isinstance(value, str) else json_text(value)
-
-
-@dataclass(frozen=True, slots=True)
-class Field:
-    """A payload field read from `paths`; several paths use "present" semantics
-    (docs/mapping.md#reading-values)."""
-
-    dest: str
-    paths: tuple[Path, ...]
-    convert: Callable[[Any], Any] | None = None
-
-
-class FieldTable(tuple[Field, ...]):
-    """A field table, with each row's paths precompiled as (prefix slot, leaf) steps.
-
-    `prefixes` lists the distinct path prefixes (None: the message root); `rows` holds
-    (dest, steps, convert, first_present) so that one message's lookups resolve every
-    prefix once and then do one dict probe per step.
-    """
-
-    prefixes: tuple[Path | None, ...]
-    compiled: Callable[..., dict[str, Any]]  # set by mapping on first use
-    rows: tuple[tuple[str, tuple[tuple[int, str], ...], Callable[[Any], Any] | None, bool], ...]
-
-    def __new__(cls, *fields: Field) -> FieldTable:
-        table = super().__new__(cls, fields)
-        slots: dict[str | None, int] = {}
-        prefixes: list[Path | None] = []
-        rows = []
-        for spec in fields:
-            steps = []
-            for path in spec.paths:
-                key = None if path.prefix is None else path.prefix.text
-                if key not in slots:
-                    slots[key] = len(prefixes)
-                    prefixes.append(path.prefix)
-                steps.append((slots[key], path.text if path.prefix is None else path.leaf))
-            rows.append((spec.dest, tuple(steps), spec.convert, len(steps) > 1))
-        table.prefixes = tuple(prefixes)
-        table.rows = tuple(rows)
-        return table
-
-
-def field(dest: str, *paths: str, convert: Callable[[Any], Any] | None = None) -> Field:
-    return Field(dest, tuple(Path(p) for p in paths), convert)
-
-
-def traits(*names: str) -> tuple[str, ...]:
-    """`traits.x` paths first, then `context.traits.x` (identify's lookup order)."""
-    return tuple(f"traits.{n}" for n in names) + tuple(f"context.traits.{n}" for n in names)
-
+from .mapping import FieldTable, field, json_stringify_on_object, traits
 
 PERSON_FIELDS = FieldTable(
     field("Email", *traits("email")),

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from ..jsvalues import MISSING, is_array_index, is_truthy, js_keys, js_trim, text, to_number
+from ..jsvalues import MISSING, is_array_index, is_truthy, js_keys, js_trim, json_text, text, to_number
 from ..paths import MessageReader, Path
 from ..rudder.errors import InstrumentationError
-from .fields import Field, FieldTable
 
 RESERVED_KEYS = frozenset({"__proto__", "constructor", "prototype"})
 _DIGITS = frozenset("0123456789")
@@ -25,6 +25,61 @@ MAX_ARRAY_INDEX = 99
 MAX_PADDING = 1000
 """Most null elements one event's custom keys may pad arrays with; a write that would need more
 is left out, as writes to an array at a negative or non-integer index are."""
+
+
+def json_stringify_on_object(value: Any) -> Any:
+    """Strings stay; anything else becomes its JS JSON text (docs/mapping.md#custom-fields)."""
+    return value if isinstance(value, str) else json_text(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """A payload field read from `paths`; several paths use "present" semantics
+    (docs/mapping.md#reading-values)."""
+
+    dest: str
+    paths: tuple[Path, ...]
+    convert: Callable[[Any], Any] | None = None
+
+
+class FieldTable(tuple[Field, ...]):
+    """A field table, with each row's paths precompiled as (prefix slot, leaf) steps.
+
+    `prefixes` lists the distinct path prefixes (None: the message root); `rows` holds
+    (dest, steps, convert, first_present) so that one message's lookups resolve every
+    prefix once and then do one dict probe per step.
+    """
+
+    prefixes: tuple[Path | None, ...]
+    compiled: Callable[..., dict[str, Any]]  # set by mapping on first use
+    rows: tuple[tuple[str, tuple[tuple[int, str], ...], Callable[[Any], Any] | None, bool], ...]
+
+    def __new__(cls, *fields: Field) -> FieldTable:
+        table = super().__new__(cls, fields)
+        slots: dict[str | None, int] = {}
+        prefixes: list[Path | None] = []
+        rows = []
+        for spec in fields:
+            steps = []
+            for path in spec.paths:
+                key = None if path.prefix is None else path.prefix.text
+                if key not in slots:
+                    slots[key] = len(prefixes)
+                    prefixes.append(path.prefix)
+                steps.append((slots[key], path.text if path.prefix is None else path.leaf))
+            rows.append((spec.dest, tuple(steps), spec.convert, len(steps) > 1))
+        table.prefixes = tuple(prefixes)
+        table.rows = tuple(rows)
+        return table
+
+
+def field(dest: str, *paths: str, convert: Callable[[Any], Any] | None = None) -> Field:
+    return Field(dest, tuple(Path(p) for p in paths), convert)
+
+
+def traits(*names: str) -> tuple[str, ...]:
+    """`traits.x` paths first, then `context.traits.x` (identify's lookup order)."""
+    return tuple(f"traits.{n}" for n in names) + tuple(f"context.traits.{n}" for n in names)
 
 
 def is_present(value: Any) -> bool:
@@ -280,7 +335,7 @@ def add_custom_fields(
 
 def map_key(target: Any) -> str:
     """A map's `to` used as a property name, as JS would (missing → "undefined")."""
-    return target if isinstance(target, str) else text(target)
+    return text(target)
 
 
 def rename(

@@ -19,9 +19,8 @@ from .fields import (
     PERSON_FIELDS,
     PERSON_ROOTS,
     TRACK_ROOTS,
-    FieldTable,
-    json_stringify_on_object,
 )
+from .mapping import FieldTable, json_stringify_on_object
 
 REGENERATE = "python -m gainsight_transformer.gainsight.mapping_page docs/mapping.md"
 CONVERSIONS: dict[object, str] = {

@@ -1,20 +1,15 @@
-"""The Person upsert request that identify and group both end with (docs/wire-protocol.md#output-envelope)."""
+"""The Person upsert request that identify and group both end with
+(docs/wire-protocol.md#output-envelope)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..jsvalues import text
 from ..rudder.destination import DeliveryRequest
 from .config import GainsightConfig
+from .headers import JSON_CONTENT_TYPE, header_text
 
 PEOPLE_PATH = "/v1.0/api/people"
-JSON_CONTENT_TYPE = "application/json"
-
-
-def header_text(value: Any) -> str:
-    """Header values go out as strings: rudder-server decodes headers as map[string]string."""
-    return value if isinstance(value, str) else text(value)
 
 
 def person_upsert(config: GainsightConfig, payload: dict[str, Any]) -> DeliveryRequest:

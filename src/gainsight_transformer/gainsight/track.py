@@ -9,8 +9,8 @@ from ..rudder.destination import DeliveryRequest
 from ..rudder.errors import ConfigurationError, InstrumentationError
 from .config import GainsightConfig
 from .fields import NO_EXCLUSIONS, TRACK_ROOTS
+from .headers import JSON_CONTENT_TYPE, header_text
 from .mapping import add_custom_fields
-from .people import JSON_CONTENT_TYPE, header_text
 
 EVENTS_PATH = "/v1.0/api/eventManager/event"
 CONTRACT_ID_TYPE = "gainsightEventContractId"
@@ -43,7 +43,7 @@ def track(message: dict[str, Any], config: GainsightConfig) -> DeliveryRequest:
         if not is_truthy(getattr(config, attribute)):
             raise ConfigurationError(f"{key} is required for track")
     # docs/divergences.md (4): only the map's own keys, by the event's exact text.
-    event_text = event if isinstance(event, str) else text(event)
+    event_text = text(event)
     event_name = config.event_name_map.get(event_text, MISSING)
     if not is_truthy(event_name):
         raise ConfigurationError(f"Event name mapping not provided for {event_text}")

@@ -46,7 +46,7 @@ def context_tags(dest_type: str, feature: str, metadata: Any) -> dict[str, str]:
             value = metadata.get(key)
             if value is not None:
                 # rudder-server decodes statTags as map[string]string.
-                tags[key] = value if isinstance(value, str) else text(value)
+                tags[key] = text(value)
     return tags
 
 

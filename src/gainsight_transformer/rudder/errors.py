@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .outbound import Answer
+
+log = logging.getLogger(__name__)
 
 
 class TransformError(Exception):
@@ -35,6 +38,13 @@ class TransformError(Exception):
 
 class TransformationFault(TransformError):
     """Input the original would have crashed on (docs/divergences.md, 1): 500, transformation."""
+
+    @classmethod
+    def from_bug(cls, exc: BaseException, doing: str) -> TransformationFault:
+        """A bug of ours met while `doing` something for one event (or a batch of them): logged
+        with its traceback, answered as that event's fault and never as the whole request's."""
+        log.error("unexpected error while %s", doing, exc_info=exc)
+        return cls(f"internal error while transforming the event ({type(exc).__name__})")
 
 
 class InstrumentationError(TransformError):

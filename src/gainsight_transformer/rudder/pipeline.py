@@ -44,8 +44,7 @@ async def _transform(
         try:
             outcomes = await destination.transform([events[i] for i in part], ctx)
         except Exception as exc:  # a bug of ours must not take the other events down with it
-            log.exception("destination transform failed")
-            fault = TransformationFault(f"internal error: {type(exc).__name__}")
+            fault = TransformationFault.from_bug(exc, "transforming a batch")
             outcomes = [fault] * len(part)
         results.update(zip(part, outcomes, strict=True))
     return results

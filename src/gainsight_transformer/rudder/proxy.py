@@ -72,7 +72,7 @@ def _utf8(text: str) -> bytes:
 
 def outgoing_headers(headers: Any, extra: dict[str, str]) -> dict[str, str]:
     result = {
-        str(name): value if isinstance(value, str) else text(value)
+        str(name): text(value)
         for name, value in (headers.items() if isinstance(headers, dict) else ())
         if str(name).lower() != "user-agent"
     }
