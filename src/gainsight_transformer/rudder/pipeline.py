@@ -24,7 +24,7 @@ slice's group events are resolved together (a Company search or create per slice
 
 
 async def _transform(
-    destination: Destination,
+    handler: Destination,
     events: list[Event],
     ctx: TransformContext,
     skip: frozenset[int] | set[int] = frozenset(),
@@ -42,7 +42,7 @@ async def _transform(
             await asyncio.sleep(0)  # a huge batch: other requests are served between slices
         part = todo[start : start + SLICE_EVENTS]
         try:
-            outcomes = await destination.transform([events[i] for i in part], ctx)
+            outcomes = await handler.transform([events[i] for i in part], ctx)
         except Exception as exc:  # a bug of ours must not take the other events down with it
             fault = TransformationFault.from_bug(exc, "transforming a batch")
             outcomes = [fault] * len(part)
@@ -99,9 +99,9 @@ def _tally(feature: str, event: Event, result: Any) -> None:
 
 
 async def processor_transform(
-    events: list[Event], dest_type: str, destination: Destination, ctx: TransformContext
+    events: list[Event], dest_type: str, handler: Destination, ctx: TransformContext
 ) -> list[dict[str, Any]]:
-    results = await _transform(destination, events, ctx)
+    results = await _transform(handler, events, ctx)
     answer = []
     for index, event in enumerate(events):
         if index and not index % SLICE_EVENTS:
@@ -175,14 +175,14 @@ def _pass_through(message: dict[str, Any]) -> dict[str, Any]:
 
 
 async def router_transform(
-    events: list[Event], dest_type: str, destination: Destination, ctx: TransformContext
+    events: list[Event], dest_type: str, handler: Destination, ctx: TransformContext
 ) -> dict[str, Any]:
     passing = {
         index
         for index, event in enumerate(events)
         if event.error is None and is_truthy(event.message.get("statusCode"))
     }
-    results = await _transform(destination, events, ctx, skip=passing)
+    results = await _transform(handler, events, ctx, skip=passing)
 
     groups: dict[Any, list[int]] = {}
     for index, event in enumerate(events):

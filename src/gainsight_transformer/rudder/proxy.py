@@ -109,7 +109,7 @@ def stat_tags(error_type: str, category: str, dest_type: str, metadata: Any) -> 
 
 
 async def deliver(
-    body: Any, destination: Destination, http: httpx.AsyncClient, egress: EgressPolicy
+    body: Any, handler: Destination, http: httpx.AsyncClient, egress: EgressPolicy
 ) -> Answer | ConfigurationError:
     """Send the described request; a target the SSRF guard refuses never leaves the process."""
     if not isinstance(body, dict):
@@ -117,7 +117,7 @@ async def deliver(
     endpoint = body.get("endpoint")
     method = body.get("method") or "GET"
     try:
-        egress.check_url(endpoint, destination.delivery_paths)
+        egress.check_url(endpoint, handler.delivery_paths)
         assert isinstance(endpoint, str)  # check_url refuses anything else
         if not isinstance(method, str) or not _METHOD.fullmatch(method):
             # Per job, like a refused target: a whole-request 400 has no `output`, which
@@ -127,9 +127,9 @@ async def deliver(
         content, extra_headers = request_body(body.get("body"))
         headers = outgoing_headers(body.get("headers"), extra_headers)
         labels = CallLabels(
-            feature="proxy", endpoint_path=urlsplit(endpoint).path, dest_type=destination.definition_name
+            feature="proxy", endpoint_path=urlsplit(endpoint).path, dest_type=handler.definition_name
         )
-        paths = destination.delivery_paths
+        paths = handler.delivery_paths
         return await send(
             http,
             method.upper(),
