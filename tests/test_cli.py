@@ -14,15 +14,12 @@ import pytest
 
 import gainsight_transformer.__main__ as entry
 from conformance.test_conformance import FIXTURES
-from e2e import conftest as e2e_fixtures
 from gainsight_simulator.smoke import destination as simulator_destination
 from gainsight_transformer.settings import Settings
 from rudder.helpers import COMPACTED, PROCESSOR, ROUTER, TRACK_CONFIG, destination, identify, metadata, track
+from support.processes import Simulator
 
 # The simulator over HTTPS and the service pointed at it, as the end-to-end tests start them.
-simulator = e2e_fixtures.simulator
-fresh_simulator = e2e_fixtures.fresh_simulator
-gainsight_service = e2e_fixtures.gainsight_service
 
 
 def run_cli(*args: str, stdin: bytes | None = None, **env: str) -> subprocess.CompletedProcess[bytes]:
@@ -259,7 +256,7 @@ def test_no_arguments_or_serve_runs_the_service(monkeypatch, argv: list[str]) ->
 
 
 def test_group_event_reaches_the_simulator_and_matches_the_service(
-    fresh_simulator: e2e_fixtures.Simulator, gainsight_service: str, tmp_path: Path
+    fresh_simulator: Simulator, gainsight_service: str, tmp_path: Path
 ) -> None:
     message = {
         "type": "group",
@@ -291,9 +288,7 @@ def test_group_event_reaches_the_simulator_and_matches_the_service(
     assert len(fresh_simulator.state()["companies"]) == 1
 
 
-def test_group_event_refused_without_the_allowlist(
-    fresh_simulator: e2e_fixtures.Simulator, tmp_path: Path
-) -> None:
+def test_group_event_refused_without_the_allowlist(fresh_simulator: Simulator, tmp_path: Path) -> None:
     body = [
         {
             "message": {

@@ -8,7 +8,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from e2e.conftest import start_service, stop
+from support.processes import start_service, stop
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from e2e.conftest import Simulator
+from support.processes import Simulator
 
 from .routes_of import documented_routes, route_of
 

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from e2e.conftest import start_service, stop
 from gainsight_transformer.app import create_app
+from support.processes import start_service, stop
 
 _REFERENCES = re.compile(r"""(?:src|href|spec-url)="([^"]*)"|url: '([^']*)'""")
 

@@ -103,7 +103,7 @@ def _newman() -> Path:
 def test_the_collection_passes_its_tests_against_the_real_service(tmp_path: Path) -> None:
     import subprocess
 
-    from e2e.conftest import start_service, start_simulator, stop
+    from support.processes import start_service, start_simulator, stop
 
     newman = _newman()
     simulator, simulator_process = start_simulator(tmp_path / "tls")

@@ -15,8 +15,7 @@ import httpx
 import pytest
 
 from gainsight_simulator.smoke import destination
-
-from .conftest import Simulator, start_service, stop
+from support.processes import Simulator, start_service, stop
 
 ACCESS_KEY = "ak-LEAK-CANARY-4242"
 SHARED_SECRET = "ss-LEAK-CANARY-7777"

@@ -7,7 +7,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from .conftest import start_service, start_simulator, stop
+from support.processes import start_service, start_simulator, stop
 
 SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "simulator" / "walkthrough.sh"
 

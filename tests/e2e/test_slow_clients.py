@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import start_service, stop
+from support.processes import start_service, stop
 
 SLOW = 300
 

@@ -17,7 +17,14 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import RecordingUpstream, Simulator, free_port, start_recording_upstream, start_service, stop
+from support.processes import (
+    RecordingUpstream,
+    Simulator,
+    free_port,
+    start_recording_upstream,
+    start_service,
+    stop,
+)
 
 MAX_BODY = 8 * 1024 * 1024
 

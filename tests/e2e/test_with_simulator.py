@@ -18,8 +18,7 @@ from typing import Any
 import httpx
 
 from gainsight_simulator.smoke import Smoke, destination
-
-from .conftest import Simulator
+from support.processes import Simulator
 
 ACCESS_KEY = "e2e-access-key"
 PEOPLE = "/v1.0/api/people"

@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import Any
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "bodies"
-DOMAIN = "demo.gainsightcloud.com"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, also when run as a script
+from support.builders import DOMAIN  # noqa: E402
+
 ROUTES = {
     "processor": ("/v0/destinations/gainsight", {}),
     "processor_compacted": ("/v0/destinations/gainsight", {"X-Content-Format": "json+compactedv1"}),

@@ -25,24 +25,12 @@ from gainsight_transformer.rudder.egress import EgressPolicy
 from gainsight_transformer.rudder.errors import TransformError
 from gainsight_transformer.rudder.events import read_events
 from gainsight_transformer.settings import Settings
+from support.fakes import FakeClock
 
 from .support import config, element, group_alone, group_message
 
 QUERY = "/v1/data/objects/query/Company"
 COMPANY = "/v1/data/objects/Company"
-
-
-class FakeClock:
-    """Settable clock; starts 10 s into a 60 s-aligned window."""
-
-    def __init__(self, now: float = 6010.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def _fixed_request_id(body: bytes) -> bytes:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-DOMAIN = "demo.gainsightcloud.com"
+from support.builders import DOMAIN
+
 ACCESS_KEY = "access-key-1"
 PEOPLE_URL = f"https://{DOMAIN}/v1.0/api/people"
 EVENTS_URL = f"https://{DOMAIN}/v1.0/api/eventManager/event"

@@ -11,14 +11,13 @@ from gainsight_transformer.gainsight.company_cache import CompanyCache, KeyedLoc
 from gainsight_transformer.gainsight.company_search import attribute
 from gainsight_transformer.gainsight.throttle import TenantThrottle, retry_after_seconds
 from gainsight_transformer.rudder.errors import NetworkError
-
-from .company_harness import FakeClock
+from support.fakes import FakeClock
 
 TENANT = ("https://demo.gainsightcloud.com", "key")
 
 
 def test_cache_evicts_the_least_recently_used_entry():
-    cache = CompanyCache(ttl=60, size=2, clock=FakeClock())
+    cache = CompanyCache(ttl=60, size=2, clock=FakeClock(6010.0))
     cache.put("a", "g-a")
     cache.put("b", "g-b")
     assert cache.get("a") == "g-a"  # "a" is now the most recent
@@ -27,7 +26,7 @@ def test_cache_evicts_the_least_recently_used_entry():
 
 
 def test_cache_forgets_expired_entries():
-    clock = FakeClock()
+    clock = FakeClock(6010.0)
     cache = CompanyCache(ttl=10, size=5, clock=clock)
     cache.put("a", "g-a")
     clock.advance(10)
@@ -94,7 +93,7 @@ def test_retry_after_as_an_http_date():
 
 
 def test_a_zero_retry_after_does_not_hold_the_tenant():
-    throttle = TenantThrottle(60, FakeClock())
+    throttle = TenantThrottle(60, FakeClock(6010.0))
     throttle.trip(TENANT, NetworkError("tripped", 429), {"retry-after": "0"})
     throttle.check(TENANT)
 

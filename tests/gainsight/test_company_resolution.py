@@ -15,11 +15,11 @@ import pytest
 
 from gainsight_simulator import Response
 from gainsight_transformer.rudder.errors import TransformError
+from support.fakes import FakeClock
 
 from .company_harness import (
     COMPANY,
     QUERY,
-    FakeClock,
     InProcessGainsight,
     Service,
     group_of,
@@ -32,7 +32,7 @@ COMPANIES = ["Acme", "Globex", "Initech", "Umbrella", "Hooli"]
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(6010.0)
 
 
 @pytest.fixture

@@ -8,12 +8,14 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from support.builders import DOMAIN
+
 PROCESSOR = "/v0/destinations/gainsight"
 ROUTER = "/routerTransform"
 ROUTES = ("processor", "router")
 COMPACTED = {"X-Content-Format": "json+compactedv1"}
 
-DOMAIN = "demo.gainsight.com"
+
 BASE_CONFIG: dict[str, Any] = {"accessKey": "access-key", "domain": DOMAIN}
 PEOPLE_URL = f"https://{DOMAIN}/v1.0/api/people"
 EVENTS_URL = f"https://{DOMAIN}/v1.0/api/eventManager/event"

@@ -46,7 +46,7 @@ def _proxy(client: TestClient, version: str, **request: object) -> tuple[int, di
     body = {
         "type": "REST",
         "method": "PUT",
-        "endpoint": "https://demo.gainsight.com/v1.0/api/people",
+        "endpoint": "https://demo.gainsightcloud.com/v1.0/api/people",
         "headers": {"Accesskey": "k"},
         "params": {},
         "body": {"JSON": {"Email": "a@b.c"}, "JSON_ARRAY": {}, "XML": {}, "FORM": {}},
@@ -62,7 +62,10 @@ def _proxy(client: TestClient, version: str, **request: object) -> tuple[int, di
     ("request_fields", "text"),
     [
         ({"endpoint": "https://[::1x]/v1.0/api/people"}, "the endpoint is not a valid URL"),
-        ({"endpoint": "https://demo.gainsight.com:99999/v1.0/api/people"}, "the endpoint is not a valid URL"),
+        (
+            {"endpoint": "https://demo.gainsightcloud.com:99999/v1.0/api/people"},
+            "the endpoint is not a valid URL",
+        ),
         ({"method": "PÜT"}, "method must be an HTTP method name, got PÜT"),
         ({"method": "GE T"}, "method must be an HTTP method name, got GE T"),
         ({"method": {"a": 1}}, "method must be an HTTP method name"),

@@ -7,8 +7,7 @@ import random
 import pytest
 
 from gainsight_simulator import GainsightState, SimulatorApp, SimulatorOptions
-
-from .support import FakeClock
+from support.fakes import FakeClock
 
 
 @pytest.fixture

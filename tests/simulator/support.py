@@ -11,19 +11,6 @@ _UNSET = object()
 GSID_COMPANY = r"^1P02[A-Z0-9]{18}$"
 
 
-class FakeClock:
-    """A settable clock; starts at the first second of a 60 s-aligned window."""
-
-    def __init__(self, now: float = 6000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 def call(
     app: SimulatorApp,
     method: str,

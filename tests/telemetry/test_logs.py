@@ -192,7 +192,7 @@ def test_outbound_calls_log_a_line_with_the_request_id_that_caused_them(client, 
     from gainsight_transformer.rudder.outbound import log as outbound_log
 
     assert outbound_log.name == "gainsight_transformer.rudder.outbound"
-    domain = "demo.gainsight.com"
+    domain = "demo.gainsightcloud.com"
     group = element(
         {"type": "group", "traits": {"name": "Acme"}, "context": {"traits": {"email": "a@b.c"}}}, 1
     )

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from ..conftest import (
+from support.processes import (
     RecordingUpstream,
     Simulator,
     free_port,
@@ -24,6 +24,7 @@ from ..conftest import (
     start_simulator,
     stop,
 )
+
 from .harness import (
     Gateway,
     Postgres,

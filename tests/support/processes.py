@@ -1,4 +1,5 @@
-"""The real service as a subprocess on a free loopback port."""
+"""Real processes for the tests: the service, the Gainsight simulator and the recording upstream,
+each on a free loopback port."""
 
 from __future__ import annotations
 
@@ -8,12 +9,10 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pytest
 
 from gainsight_simulator.runner import READY_PREFIX
 
@@ -66,15 +65,6 @@ def start_service(log_file: Path | None = None, **env: str) -> tuple[str, subpro
     return base_url, process
 
 
-@pytest.fixture(scope="session")
-def service_url() -> Iterator[str]:
-    base_url, process = start_service()
-    try:
-        yield base_url
-    finally:
-        stop(process)
-
-
 @dataclass
 class Simulator:
     url: str
@@ -118,35 +108,6 @@ def start_simulator(tls_dir: Path, *options: str) -> tuple[Simulator, subprocess
     return Simulator(url=url, domain=url.removeprefix("https://"), ca_file=tls_dir / "ca.pem"), process
 
 
-@pytest.fixture(scope="session")
-def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
-    simulator, process = start_simulator(tmp_path_factory.mktemp("simulator-tls"))
-    try:
-        yield simulator
-    finally:
-        stop(process)
-
-
-@pytest.fixture(scope="session")
-def gainsight_service(simulator: Simulator) -> Iterator[str]:
-    """The service trusting the simulator's CA, with the simulator allowlisted (it is on loopback)."""
-    base_url, process = start_service(
-        SSL_CERT_FILE=str(simulator.ca_file),
-        GAINSIGHT_HOST_ALLOWLIST=simulator.domain,
-        GAINSIGHT_READ_TIMEOUT="1.5",
-    )
-    try:
-        yield base_url
-    finally:
-        stop(process)
-
-
-@pytest.fixture
-def fresh_simulator(simulator: Simulator) -> Simulator:
-    simulator.admin("POST", "reset")
-    return simulator
-
-
 RECORDING_UPSTREAM = Path(__file__).resolve().parent.parent / "support" / "recording_upstream.py"
 
 
@@ -177,19 +138,3 @@ def start_recording_upstream(port: int = 0) -> RecordingUpstream:
         stop(process)
         raise RuntimeError(f"recording upstream did not start: {line!r}")
     return RecordingUpstream(url=f"http://127.0.0.1:{line.split()[1]}", process=process)
-
-
-@pytest.fixture(scope="session")
-def recording_upstream() -> Iterator[RecordingUpstream]:
-    upstream = start_recording_upstream()
-    try:
-        yield upstream
-    finally:
-        stop(upstream.process)
-
-
-@pytest.fixture
-def upstream(recording_upstream: RecordingUpstream) -> RecordingUpstream:
-    """The session's recording upstream, forgetting earlier tests' requests and modes."""
-    recording_upstream.reset()
-    return recording_upstream
