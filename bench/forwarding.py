@@ -33,7 +33,10 @@ import httpx
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
-import run  # noqa: E402  (bench/run.py: process helpers)
+from harness import REFERENCE  # noqa: E402
+from harness.processes import Managed, cpu_seconds, free_port, log, pin, process_tree, wait_until  # noqa: E402
+from harness.report import cpu_model, git_label  # noqa: E402
+from harness.scenario import start_server  # noqa: E402
 
 ANSWER = b'{"output":[]}'
 RESPONSE = (
@@ -68,13 +71,13 @@ async def _serve_upstream(port: int) -> None:
 
 
 def _bodies() -> dict[str, tuple[str, bytes]]:
-    router = json.loads((run.REFERENCE / "c_router_mixed100.json").read_bytes())
+    router = json.loads((REFERENCE / "c_router_mixed100.json").read_bytes())
     router["destType"] = "webhook"
     return {
         "router, 100 events (webhook)": ("/routerTransform", json.dumps(router).encode()),
         "processor, 1 event (webhook)": (
             "/v0/destinations/webhook",
-            (run.REFERENCE / "a_processor_identify1.json").read_bytes(),
+            (REFERENCE / "a_processor_identify1.json").read_bytes(),
         ),
     }
 
@@ -92,7 +95,7 @@ def _latencies(base: str, path: str, body: bytes, count: int) -> list[float]:
     return timings
 
 
-def _cpu_per_mb(service: run.Managed, base: str, path: str, body: bytes, count: int, threads: int) -> dict:
+def _cpu_per_mb(service: Managed, base: str, path: str, body: bytes, count: int, threads: int) -> dict:
     per_thread = max(1, count // threads)
 
     def worker() -> None:
@@ -100,14 +103,14 @@ def _cpu_per_mb(service: run.Managed, base: str, path: str, body: bytes, count: 
             for _ in range(per_thread):
                 client.post(path, content=body).raise_for_status()
 
-    pids = run.process_tree(service.pid)
-    cpu_before, started = run.cpu_seconds(pids), time.perf_counter()
+    pids = process_tree(service.pid)
+    cpu_before, started = cpu_seconds(pids), time.perf_counter()
     pool = [threading.Thread(target=worker) for _ in range(threads)]
     for thread in pool:
         thread.start()
     for thread in pool:
         thread.join()
-    elapsed, cpu = time.perf_counter() - started, run.cpu_seconds(pids) - cpu_before
+    elapsed, cpu = time.perf_counter() - started, cpu_seconds(pids) - cpu_before
     megabytes = per_thread * threads * (len(body) + len(ANSWER)) / 1e6
     return {
         "requests": per_thread * threads,
@@ -147,29 +150,27 @@ def main(argv: list[str] | None = None) -> int:
     if client_cpu is not None:
         os.sched_setaffinity(0, {int(client_cpu)})
     workdir = Path(tempfile.mkdtemp(prefix="bench-forwarding-"))
-    upstream_port = run.free_port()
-    upstream = run.Managed(
+    upstream_port = free_port()
+    upstream = Managed(
         "upstream",
-        run.pin(client_cpu) + [sys.executable, __file__, "--serve-upstream", str(upstream_port)],
+        pin(client_cpu) + [sys.executable, __file__, "--serve-upstream", str(upstream_port)],
         dict(os.environ),
         workdir / "upstream.log",
     )
     upstream_url = f"http://127.0.0.1:{upstream_port}"
     service = None
     try:
-        run.wait_until(lambda: httpx.post(upstream_url + "/x").status_code == 200, 20, "upstream", upstream)
+        wait_until(lambda: httpx.post(upstream_url + "/x").status_code == 200, 20, "upstream", upstream)
         env = dict(os.environ, UPSTREAM_TRANSFORMER_URL=upstream_url, LOG_LEVEL="warning")
-        service, base = run.start_server(
-            argparse.Namespace(workers=1), workdir, "forwarding", env, service_cpu
-        )
+        service, base = start_server(argparse.Namespace(workers=1), workdir, "forwarding", env, service_cpu)
         report: dict = {
-            "label": run.git_label(),
-            "cpu": run.cpu_model(),
+            "label": git_label(),
+            "cpu": cpu_model(),
             "requests": args.requests,
             "bodies": {},
         }
         for name, (path, body) in _bodies().items():
-            run.log(f"{name}: {len(body)} bytes")
+            log(f"{name}: {len(body)} bytes")
             direct = _summary(_latencies(upstream_url, path, body, args.requests))
             forwarded = _summary(_latencies(base, path, body, args.requests))
             report["bodies"][name] = {

@@ -24,7 +24,8 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
-import run  # noqa: E402
+from harness.scenario import start_server  # noqa: E402
+from harness.simulator import Simulator, company_call_stats  # noqa: E402
 
 
 def _body(domain: str, message: dict) -> bytes:
@@ -80,7 +81,7 @@ def main() -> int:
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-groups-"))
     cpus = "0" if (os.cpu_count() or 1) > 1 else None
-    sim = run.Simulator(workdir, "1" if cpus else None, dict(os.environ))
+    sim = Simulator(workdir, "1" if cpus else None, dict(os.environ))
     domain = f"127.0.0.1:{sim.port}"
     connections = f"{args.group_connections} group + {args.identify_connections} identify connections"
     print(f"{connections}, {args.seconds:g} s, every Gainsight call +{args.delay_ms:g} ms")
@@ -103,7 +104,7 @@ def main() -> int:
                 GAINSIGHT_HOST_ALLOWLIST=domain,
                 GAINSIGHT_MAX_CONNECTIONS=str(pool),
             )
-            service, base = run.start_server(argparse.Namespace(workers=1), workdir, f"pool{pool}", env, cpus)
+            service, base = start_server(argparse.Namespace(workers=1), workdir, f"pool{pool}", env, cpus)
             url = f"{base}/v0/destinations/gainsight"
             try:
                 groups = _wrk(url, group_file, BENCH / "unique_names.lua", group_connections, args.seconds)
@@ -117,7 +118,7 @@ def main() -> int:
             print(_row(pool, "group", group_connections, args.seconds, group_result))
             if identify_result is not None:
                 print(_row(pool, "identify", identify_connections, args.seconds, identify_result))
-            calls = run.company_call_stats(sim.state())["company_call_statuses"]
+            calls = company_call_stats(sim.state())["company_call_statuses"]
             print(f"| {pool} | Company calls by status: {calls} | | | | | |", flush=True)
     finally:
         sim.stop()

@@ -25,7 +25,8 @@ import httpx
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
-import run  # noqa: E402
+from harness.processes import peak_rss_mib  # noqa: E402
+from harness.scenario import start_server  # noqa: E402
 
 
 def bodies(mib: int) -> dict[str, tuple[str, bytes]]:
@@ -69,7 +70,7 @@ def main() -> int:
     print("|---|---|---|---|")
     for name, (path, body) in bodies(args.mib).items():
         # A fresh process per body: its peak RSS is this body's.
-        service, base = run.start_server(argparse.Namespace(workers=1), workdir, "stall", env, cpus)
+        service, base = start_server(argparse.Namespace(workers=1), workdir, "stall", env, cpus)
         try:
             result: dict = {}
 
@@ -92,7 +93,7 @@ def main() -> int:
                     started = time.perf_counter()
                     client.get(f"{base}/health")
                     latencies.append(1000 * (time.perf_counter() - started))
-                    peak = max(peak, run.status_kib(service.pid, "VmHWM") // 1024)
+                    peak = max(peak, int(peak_rss_mib(service.pid)))
                     time.sleep(0.01)
             thread.join()
             latencies.sort()
