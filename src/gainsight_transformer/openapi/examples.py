@@ -254,14 +254,24 @@ PROXY_V0_ANSWER = {
         },
     }
 }
-PROXY_V0_THROTTLED = {
-    "output": {
-        "status": 429,
-        "message": "[Generic Response Handler] Request failed for destination gainsight with status: 429",
-        "destinationResponse": {"response": THROTTLED, "status": 429, "headers": JSON_HEADERS},
-        "statTags": _tags("network", "throttled", "dataDelivery"),
+
+
+FAILED = "[Generic Response Handler] Request failed for destination gainsight with status:"
+
+
+def _v0_failed(status: int, gainsight_body: dict[str, Any], error_type: str) -> dict[str, Any]:
+    """The v0 proxy's answer when Gainsight answered `status` with `gainsight_body`."""
+    return {
+        "output": {
+            "status": status,
+            "message": f"{FAILED} {status}",
+            "destinationResponse": {"response": gainsight_body, "status": status, "headers": JSON_HEADERS},
+            "statTags": _tags("network", error_type, "dataDelivery"),
+        }
     }
-}
+
+
+PROXY_V0_THROTTLED = _v0_failed(429, THROTTLED, "throttled")
 REFUSED_ENDPOINT = "https://169.254.169.254/latest/meta-data/"
 REFUSED = (
     f"refusing to connect to {REFUSED_ENDPOINT}: the endpoint is not a Gainsight API path this service builds"
@@ -275,14 +285,7 @@ PROXY_V0_REFUSED = {
         "statTags": _tags("dataValidation", "configuration", "dataDelivery"),
     }
 }
-PROXY_V0_SERVER_ERROR = {
-    "output": {
-        "status": 500,
-        "message": "[Generic Response Handler] Request failed for destination gainsight with status: 500",
-        "destinationResponse": {"response": SERVER_ERROR, "status": 500, "headers": JSON_HEADERS},
-        "statTags": _tags("network", "retryable", "dataDelivery"),
-    }
-}
+PROXY_V0_SERVER_ERROR = _v0_failed(500, SERVER_ERROR, "retryable")
 PROXY_V1_REQUEST = {**EVENT_PUBLISH, "userId": "", "metadata": [metadata(3), metadata(5)]}
 
 

@@ -95,80 +95,104 @@ def _request_body(schema: dict[str, Any], examples: dict[str, tuple[str, Any]]) 
     return {"requestBody": {"required": True, "content": _json(schema, examples)}}
 
 
-PROCESSOR_ROUTE: dict[str, Any] = {
-    "summary": "Processor transform",
-    "tags": ["transform"],
-    "description": "rudder-server's processor path: each event becomes the Gainsight call that "
+Examples = dict[str, tuple[str, Any]]
+
+
+def _answer(
+    description: str, schema: dict[str, Any], examples: Examples, *, api_version: bool = False
+) -> dict[str, Any]:
+    """One documented answer; transform and delivery answers carry the `apiVersion` header."""
+    answer: dict[str, Any] = {"description": description}
+    if api_version:
+        answer["headers"] = API_VERSION_HEADER
+    answer["content"] = _json(schema, examples)
+    return answer
+
+
+def _route(
+    summary: str,
+    tag: str,
+    description: str,
+    responses: dict[Any, Any],
+    request: tuple[dict[str, Any], Examples] | None = None,
+    *,
+    compacted: bool = False,
+) -> dict[str, Any]:
+    """A route decorator's OpenAPI arguments; `compacted` routes document the X-Content-Format header."""
+    route: dict[str, Any] = {"summary": summary, "tags": [tag], "description": description}
+    route["responses"] = responses
+    if request is not None:
+        body = _request_body(*request)
+        route["openapi_extra"] = {"parameters": [CONTENT_FORMAT_PARAMETER], **body} if compacted else body
+    return route
+
+
+PROCESSOR_ROUTE = _route(
+    "Processor transform",
+    "transform",
+    "rudder-server's processor path: each event becomes the Gainsight call that "
     "delivers it (identify → Person upsert, group → Company search and create or update, then a "
     "Person link, track → Events framework). `{destination}` must be `gainsight` (any case).\n\n"
     "Per-event problems are elements with their own `statusCode`, `error` and `statTags` inside a "
     '200 answer; only a malformed request as a whole gets an `{"error": ...}` answer.',
-    "responses": {
-        200: {
-            "description": "One element per event, in input order.",
-            "headers": API_VERSION_HEADER,
-            "content": _json(
-                PROCESSOR_ANSWER_SCHEMA,
-                {
-                    "events": ("identify, group, track and an unsupported page event", PROCESSOR_ANSWER),
-                    "compacted": ("the answer to the compacted request", PROCESSOR_COMPACTED_ANSWER),
-                },
-            ),
-        },
+    {
+        200: _answer(
+            "One element per event, in input order.",
+            PROCESSOR_ANSWER_SCHEMA,
+            {
+                "events": ("identify, group, track and an unsupported page event", PROCESSOR_ANSWER),
+                "compacted": ("the answer to the compacted request", PROCESSOR_COMPACTED_ANSWER),
+            },
+            api_version=True,
+        ),
         400: _errors(
             "Not JSON, not a non-empty array (or compacted object), or a `__proto__` key.", NOT_JSON
         ),
         **REQUEST_ERRORS,
         **OTHER_CLIENT_ERRORS,
     },
-    "openapi_extra": {
-        "parameters": [CONTENT_FORMAT_PARAMETER],
-        **_request_body(
-            PROCESSOR_REQUEST_SCHEMA,
-            {
-                "events": ("identify, group, track and an unsupported page event", PROCESSOR_EVENTS),
-                "compacted": ("compacted: send with X-Content-Format: json+compactedv1", PROCESSOR_COMPACTED),
-            },
-        ),
-    },
-}
+    (
+        PROCESSOR_REQUEST_SCHEMA,
+        {
+            "events": ("identify, group, track and an unsupported page event", PROCESSOR_EVENTS),
+            "compacted": ("compacted: send with X-Content-Format: json+compactedv1", PROCESSOR_COMPACTED),
+        },
+    ),
+    compacted=True,
+)
 
-ROUTER_ROUTE: dict[str, Any] = {
-    "summary": "Router transform",
-    "tags": ["transform"],
-    "description": "rudder-server's router path (the one `/features` selects for Gainsight): the "
+ROUTER_ROUTE = _route(
+    "Router transform",
+    "transform",
+    "rudder-server's router path (the one `/features` selects for Gainsight): the "
     'same transformation as the processor route, answered as `{"output": [...]}` with the '
     "destination echoed and `metadata` as an array. An empty or missing `input` gives one "
     "`Invalid event array` element.",
-    "responses": {
-        200: {
-            "description": "One output element per event; every input jobId appears exactly once.",
-            "headers": API_VERSION_HEADER,
-            "content": _json(
-                ROUTER_ANSWER_SCHEMA,
-                {
-                    "events": ("identify, track and a track without an event mapping", ROUTER_ANSWER),
-                    "compacted": ("the answer to the compacted group event", ROUTER_COMPACTED_ANSWER),
-                },
-            ),
-        },
+    {
+        200: _answer(
+            "One output element per event; every input jobId appears exactly once.",
+            ROUTER_ANSWER_SCHEMA,
+            {
+                "events": ("identify, track and a track without an event mapping", ROUTER_ANSWER),
+                "compacted": ("the answer to the compacted group event", ROUTER_COMPACTED_ANSWER),
+            },
+            api_version=True,
+        ),
         400: _errors("Not JSON, not an object, no `destType`, or a `__proto__` key.", "destType is required"),
         **REQUEST_ERRORS,
     },
-    "openapi_extra": {
-        "parameters": [CONTENT_FORMAT_PARAMETER],
-        **_request_body(
-            ROUTER_REQUEST_SCHEMA,
-            {
-                "events": ("identify, track and a track without an event mapping", ROUTER_EVENTS),
-                "compacted": (
-                    "compacted group event: send with X-Content-Format: json+compactedv1",
-                    ROUTER_COMPACTED,
-                ),
-            },
-        ),
-    },
-}
+    (
+        ROUTER_REQUEST_SCHEMA,
+        {
+            "events": ("identify, track and a track without an event mapping", ROUTER_EVENTS),
+            "compacted": (
+                "compacted group event: send with X-Content-Format: json+compactedv1",
+                ROUTER_COMPACTED,
+            ),
+        },
+    ),
+    compacted=True,
+)
 
 _PROXY_DESCRIPTION = (
     "Makes the HTTP call a transformed request describes (`method`, `endpoint`, `headers`, "
@@ -176,124 +200,111 @@ _PROXY_DESCRIPTION = (
     "host and one of the Gainsight API paths this service builds; a refused target never leaves "
     "the process and is a configuration error (400)."
 )
-PROXY_V0_ROUTE: dict[str, Any] = {
-    "summary": "Delivery proxy, one job",
-    "tags": ["delivery"],
-    "description": _PROXY_DESCRIPTION + " The HTTP status is the destination's: 2xx → 200, 404 → 400, "
+_ANSWER_OR_ERROR = {"anyOf": [PROXY_V0_ANSWER_SCHEMA, ERROR_SCHEMA]}
+PROXY_V0_ROUTE = _route(
+    "Delivery proxy, one job",
+    "delivery",
+    _PROXY_DESCRIPTION + " The HTTP status is the destination's: 2xx → 200, 404 → 400, "
     "anything else as Gainsight answered it (or 500 for a transport failure).",
-    "responses": {
-        200: {
-            "description": "Gainsight accepted the call.",
-            "headers": API_VERSION_HEADER,
-            "content": _json(PROXY_V0_ANSWER_SCHEMA, {"delivered": ("person upserted", PROXY_V0_ANSWER)}),
-        },
-        400: {
-            "description": "A refused target, Gainsight answered 400 or 404, or a malformed request.",
-            "content": _json(
-                {"anyOf": [PROXY_V0_ANSWER_SCHEMA, ERROR_SCHEMA]},
-                {
-                    "refused": ("a target the SSRF guard refuses", PROXY_V0_REFUSED),
-                    "malformed": ("the body is not an object", {"error": PROXY_NOT_OBJECT}),
-                },
-            ),
-        },
+    {
+        200: _answer(
+            "Gainsight accepted the call.",
+            PROXY_V0_ANSWER_SCHEMA,
+            {"delivered": ("person upserted", PROXY_V0_ANSWER)},
+            api_version=True,
+        ),
+        400: _answer(
+            "A refused target, Gainsight answered 400 or 404, or a malformed request.",
+            _ANSWER_OR_ERROR,
+            {
+                "refused": ("a target the SSRF guard refuses", PROXY_V0_REFUSED),
+                "malformed": ("the body is not an object", {"error": PROXY_NOT_OBJECT}),
+            },
+        ),
         **REQUEST_ERRORS,
-        500: {
-            "description": "Gainsight answered 5xx or could not be reached (retryable), or a fault of this "
-            "service.",
-            "content": _json(
-                {"anyOf": [PROXY_V0_ANSWER_SCHEMA, ERROR_SCHEMA]},
-                {
-                    "gainsight": ("Gainsight answered 500", PROXY_V0_SERVER_ERROR),
-                    "fault": ("a fault of this service", {"error": INTERNAL_ERROR}),
-                },
-            ),
-        },
-        "default": {
-            "description": "Gainsight's own failure status (429 throttled, 5xx retryable, other aborted).",
-            "headers": API_VERSION_HEADER,
-            "content": _json(
-                PROXY_V0_ANSWER_SCHEMA, {"throttled": ("Gainsight answered 429", PROXY_V0_THROTTLED)}
-            ),
-        },
+        500: _answer(
+            "Gainsight answered 5xx or could not be reached (retryable), or a fault of this service.",
+            _ANSWER_OR_ERROR,
+            {
+                "gainsight": ("Gainsight answered 500", PROXY_V0_SERVER_ERROR),
+                "fault": ("a fault of this service", {"error": INTERNAL_ERROR}),
+            },
+        ),
+        "default": _answer(
+            "Gainsight's own failure status (429 throttled, 5xx retryable, other aborted).",
+            PROXY_V0_ANSWER_SCHEMA,
+            {"throttled": ("Gainsight answered 429", PROXY_V0_THROTTLED)},
+            api_version=True,
+        ),
     },
-    "openapi_extra": _request_body(
+    (
         PROXY_V0_REQUEST_SCHEMA,
         {
             "person": ("the identify delivery of the processor example", PROXY_V0_REQUEST),
             "refused": ("a target outside Gainsight", PROXY_V0_REFUSED_REQUEST),
         },
     ),
-}
-PROXY_V1_ROUTE: dict[str, Any] = {
-    "summary": "Delivery proxy, several jobs",
-    "tags": ["delivery"],
-    "description": _PROXY_DESCRIPTION + " Always 200: the outcome is per job, one `response` entry "
-    "per `metadata` entry.",
-    "responses": {
-        200: {
-            "description": "One response entry per job, matched by rudder-server through `jobId`.",
-            "headers": API_VERSION_HEADER,
-            "content": _json(
-                PROXY_V1_ANSWER_SCHEMA,
-                {
-                    "delivered": ("event published", PROXY_V1_ANSWER),
-                    "failed": ("Gainsight answered 500: retryable", PROXY_V1_FAILED),
-                },
-            ),
-        },
+)
+PROXY_V1_ROUTE = _route(
+    "Delivery proxy, several jobs",
+    "delivery",
+    _PROXY_DESCRIPTION + " Always 200: the outcome is per job, one `response` entry per `metadata` entry.",
+    {
+        200: _answer(
+            "One response entry per job, matched by rudder-server through `jobId`.",
+            PROXY_V1_ANSWER_SCHEMA,
+            {
+                "delivered": ("event published", PROXY_V1_ANSWER),
+                "failed": ("Gainsight answered 500: retryable", PROXY_V1_FAILED),
+            },
+            api_version=True,
+        ),
         400: _errors("The body is not an object or `metadata` is not an array.", V1_METADATA_NOT_ARRAY),
         **REQUEST_ERRORS,
         **OTHER_CLIENT_ERRORS,
     },
-    "openapi_extra": _request_body(
-        PROXY_V1_REQUEST_SCHEMA, {"event": ("the track delivery for two jobs", PROXY_V1_REQUEST)}
-    ),
-}
+    (PROXY_V1_REQUEST_SCHEMA, {"event": ("the track delivery for two jobs", PROXY_V1_REQUEST)}),
+)
 
-FEATURES_ROUTE: dict[str, Any] = {
-    "summary": "Capabilities",
-    "tags": ["service"],
-    "description": "Read by rudder-server at start-up and every 10 s: Gainsight transforms at the "
+FEATURES_ROUTE = _route(
+    "Capabilities",
+    "service",
+    "Read by rudder-server at start-up and every 10 s: Gainsight transforms at the "
     "router, the v1 proxy and compacted payloads are supported. With UPSTREAM_TRANSFORMER_URL, the "
     "upstream's document merged with ours: our destinations added to `routerTransform`, each protocol "
     "flag true only where both support it, everything else the upstream's.",
-    "responses": {
-        200: {
-            "description": "The capability document.",
-            "content": _json(
-                FEATURES_SCHEMA,
-                {
-                    "features": ("what this service advertises alone", FEATURES),
-                    "merged": ("merged with an upstream transformer's document", MERGED_FEATURES),
-                },
-            ),
-        },
+    {
+        200: _answer(
+            "The capability document.",
+            FEATURES_SCHEMA,
+            {
+                "features": ("what this service advertises alone", FEATURES),
+                "merged": ("merged with an upstream transformer's document", MERGED_FEATURES),
+            },
+        ),
         503: _errors(
             "Only with UPSTREAM_TRANSFORMER_URL, until the upstream transformer has answered /features once.",
             "the upstream transformer http://rudder-transformer:9090 has not answered /features yet "
             "(cannot connect: Connect call failed ('10.96.0.12', 9090)); try again",
         ),
     },
-}
+)
 #: For `/health`, declared in app.py: `@app.api_route("/health", methods=[...], **HEALTH_ROUTE)`.
-HEALTH_ROUTE: dict[str, Any] = {
-    "summary": "Liveness",
-    "tags": ["service"],
-    "description": "For container health checks; rudder-server does not call it.",
-    "responses": {
-        200: {
-            "description": "`gitCommitSha` only when `GIT_COMMIT_SHA` is set.",
-            "content": _json(
-                HEALTH_SCHEMA,
-                {
-                    "up": ("a build with GIT_COMMIT_SHA set", HEALTH),
-                    "upstream": ("with UPSTREAM_TRANSFORMER_URL set", HEALTH_WITH_UPSTREAM),
-                },
-            ),
-        }
+HEALTH_ROUTE = _route(
+    "Liveness",
+    "service",
+    "For container health checks; rudder-server does not call it.",
+    {
+        200: _answer(
+            "`gitCommitSha` only when `GIT_COMMIT_SHA` is set.",
+            HEALTH_SCHEMA,
+            {
+                "up": ("a build with GIT_COMMIT_SHA set", HEALTH),
+                "upstream": ("with UPSTREAM_TRANSFORMER_URL set", HEALTH_WITH_UPSTREAM),
+            },
+        )
     },
-}
+)
 METRICS_EXCERPT = "\n".join(
     [
         "# HELP gainsight_transformer_events_total Events transformed, by feature (processor/router), "
@@ -312,12 +323,12 @@ METRICS_EXCERPT = "\n".join(
     ]
 )
 #: For `/metrics`, declared in app.py: `@app.get("/metrics", response_class=..., **METRICS_ROUTE)`.
-METRICS_ROUTE: dict[str, Any] = {
-    "summary": "Prometheus metrics",
-    "tags": ["service"],
-    "description": "Prometheus text exposition of this process: HTTP requests, events, Gainsight "
+METRICS_ROUTE = _route(
+    "Prometheus metrics",
+    "service",
+    "Prometheus text exposition of this process: HTTP requests, events, Gainsight "
     "calls, the company cache and process figures.",
-    "responses": {
+    {
         200: {
             "description": "The exposition (an excerpt in the example).",
             "content": {
@@ -328,4 +339,4 @@ METRICS_ROUTE: dict[str, Any] = {
             },
         }
     },
-}
+)
