@@ -5,15 +5,15 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from support.builders import DOMAIN
+from support.builders import COMPANY_URL as COMPANY_URL  # re-exported for the Gainsight tests
+from support.builders import DOMAIN, PROCESSOR, ROUTER
+from support.builders import EVENTS_URL as EVENTS_URL
+from support.builders import PEOPLE_URL as PEOPLE_URL
+from support.builders import SEARCH_URL as SEARCH_URL
 
 ACCESS_KEY = "access-key-1"
-PEOPLE_URL = f"https://{DOMAIN}/v1.0/api/people"
-EVENTS_URL = f"https://{DOMAIN}/v1.0/api/eventManager/event"
-SEARCH_URL = f"https://{DOMAIN}/v1/data/objects/query/Company"
-COMPANY_URL = f"https://{DOMAIN}/v1/data/objects/Company"
-PROCESSOR_PATH = "/v0/destinations/gainsight"
-ROUTER_PATH = "/routerTransform"
+PROCESSOR_PATH = PROCESSOR
+ROUTER_PATH = ROUTER
 METADATA = {"jobId": 7, "destinationId": "dest-1", "workspaceId": "ws-1", "sourceId": "src-1"}
 PERSON_HEADERS = {"Accesskey": ACCESS_KEY, "Content-Type": "application/json"}
 

@@ -8,17 +8,14 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from support.builders import DOMAIN
+from support.builders import DOMAIN, PEOPLE_URL, PROCESSOR, ROUTER
+from support.builders import EVENTS_URL as EVENTS_URL  # re-exported for the rudder tests
 
-PROCESSOR = "/v0/destinations/gainsight"
-ROUTER = "/routerTransform"
 ROUTES = ("processor", "router")
 COMPACTED = {"X-Content-Format": "json+compactedv1"}
 
 
 BASE_CONFIG: dict[str, Any] = {"accessKey": "access-key", "domain": DOMAIN}
-PEOPLE_URL = f"https://{DOMAIN}/v1.0/api/people"
-EVENTS_URL = f"https://{DOMAIN}/v1.0/api/eventManager/event"
 PERSON_HEADERS = {"Accesskey": "access-key", "Content-Type": "application/json"}
 
 
