@@ -13,11 +13,11 @@ import httpx
 import pytest
 
 import gainsight_transformer.__main__ as entry
-from conformance.test_conformance import FIXTURES
 from gainsight_simulator.smoke import destination as simulator_destination
 from gainsight_transformer.settings import Settings
-from rudder.helpers import COMPACTED, PROCESSOR, ROUTER, TRACK_CONFIG, destination, identify, metadata, track
+from support.conformance_cases import FIXTURES
 from support.processes import Simulator
+from support.wire import COMPACTED, PROCESSOR, ROUTER, TRACK_CONFIG, destination, identify, metadata, track
 
 # The simulator over HTTPS and the service pointed at it, as the end-to-end tests start them.
 

@@ -14,8 +14,7 @@ import schemathesis
 
 from gainsight_transformer.app import create_app
 from gainsight_transformer.settings import Settings
-
-from . import fake_gainsight
+from support import fake_gainsight
 
 # A longer or different run: FUZZ_MAX_EXAMPLES=500 FUZZ_SEED=7 pytest tests/api/test_fuzz.py
 CONFIG = schemathesis.Config.from_dict(

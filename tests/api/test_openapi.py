@@ -21,8 +21,8 @@ from gainsight_transformer.openapi import routes as route_docs
 from gainsight_transformer.openapi_export import REGENERATE, main, openapi_document, render
 from gainsight_transformer.rudder import routes
 from gainsight_transformer.settings import Settings
+from support import fake_gainsight
 
-from . import fake_gainsight
 from .routes_of import schema_routes
 
 REPO = Path(__file__).resolve().parents[2]

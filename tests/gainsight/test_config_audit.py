@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import respx
 
-from api import fake_gainsight
+from support import fake_gainsight
 
 from .support import config
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from .helpers import (
+from support.wire import (
     COMPACTED,
     INSTRUMENTATION,
     PROCESSOR,

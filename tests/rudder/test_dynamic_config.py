@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from .helpers import (
+from support.wire import (
     ROUTES,
     destination,
     identify,

@@ -10,8 +10,7 @@ import httpcore
 import pytest
 
 from gainsight_transformer.rudder.egress import EgressPolicy, EgressRefused, GuardedBackend, is_public_address
-
-from .helpers import PROCESSOR, metadata
+from support.wire import PROCESSOR, metadata
 
 
 @pytest.mark.parametrize(

@@ -12,11 +12,11 @@ import pytest
 import respx
 from fastapi.testclient import TestClient
 
-from conformance.test_conformance import CASES, serve_network
 from gainsight_transformer.app import create_app
 from gainsight_transformer.rudder import fastread
 from gainsight_transformer.rudder.bounded_cache import BoundedCache
 from gainsight_transformer.rudder.jsonio import RawJSON, dumps
+from support.conformance_cases import CASES, serve_network
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "reference"
 PROCESSOR = "/v0/destinations/gainsight"

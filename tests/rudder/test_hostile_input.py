@@ -7,7 +7,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from .helpers import ROUTER, destination
+from support.wire import ROUTER, destination
 
 DESTINATION = json.dumps(destination()).encode()
 

@@ -9,8 +9,7 @@ from fastapi.testclient import TestClient
 
 from gainsight_transformer.app import create_app
 from gainsight_transformer.rudder import lane, pipeline
-
-from .helpers import element, identify
+from support.wire import element, identify
 
 GOOD = [element(identify(), 1), element({"type": "alias"}, 2)]
 REQUESTS = {

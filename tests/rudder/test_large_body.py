@@ -11,11 +11,11 @@ from typing import Any
 
 import orjson
 import pytest
-from tests.fuzz.mutation import bodies, mutate_bytes
 
 from gainsight_transformer.rudder import large_body
 from gainsight_transformer.rudder.errors import RequestError
 from gainsight_transformer.rudder.jsonio import check_top_level, dumps, parse_json_body, strip_bom
+from support.mutations import bodies, mutate_bytes
 
 
 def whole(raw: bytes) -> tuple[Any, ...]:

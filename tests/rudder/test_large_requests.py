@@ -13,8 +13,7 @@ from fastapi.testclient import TestClient
 from gainsight_transformer.app import create_app
 from gainsight_transformer.rudder import routes
 from gainsight_transformer.settings import Settings
-
-from .helpers import COMPACTED, PROCESSOR, ROUTER, destination, identify, metadata, track
+from support.wire import COMPACTED, PROCESSOR, ROUTER, destination, identify, metadata, track
 
 PADDING = "x" * 1500  # makes 700 events a body of over 1 MiB
 

@@ -13,8 +13,7 @@ from fastapi.testclient import TestClient
 
 from gainsight_transformer.app import create_app
 from gainsight_transformer.settings import Settings
-
-from .helpers import (
+from support.wire import (
     COMPACTED,
     CONFIGURATION,
     DOMAIN,

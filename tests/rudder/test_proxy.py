@@ -26,8 +26,7 @@ from gainsight_transformer.app import create_app
 from gainsight_transformer.rudder.egress import GuardedBackend
 from gainsight_transformer.settings import Settings
 from support.gainsight_stub import GainsightStub, Reply, closed_port, reset, server_context
-
-from .helpers import TRACK_CONFIG
+from support.wire import TRACK_CONFIG
 
 V0 = "/v0/destinations/gainsight/proxy"
 V1 = "/v1/destinations/gainsight/proxy"

@@ -9,8 +9,7 @@ from fastapi.testclient import TestClient
 
 from gainsight_transformer.app import create_app
 from gainsight_transformer.rudder import pipeline
-
-from .helpers import PROCESSOR, destination, identify, metadata
+from support.wire import PROCESSOR, destination, identify, metadata
 
 
 def _batch() -> list[dict]:

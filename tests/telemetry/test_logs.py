@@ -19,7 +19,7 @@ from gainsight_transformer.telemetry.logs import (
     redact,
     redact_text,
 )
-from rudder.helpers import element, identify
+from support.wire import element, identify
 
 ACCESS = "gainsight_transformer.access"
 

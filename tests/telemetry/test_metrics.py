@@ -8,7 +8,7 @@ import respx
 from prometheus_client.parser import text_string_to_metric_families
 
 from gainsight_transformer.telemetry import metrics
-from rudder.helpers import element, identify, track
+from support.wire import element, identify, track
 
 PROCESSOR = "/v0/destinations/gainsight"
 ROUTE = "/v0/destinations/{destination}"
