@@ -26,8 +26,7 @@ from gainsight_transformer.rudder.errors import TransformError
 from gainsight_transformer.rudder.events import read_events
 from gainsight_transformer.settings import Settings
 from support.fakes import FakeClock
-
-from .support import config, element, group_alone, group_message
+from support.gainsight_events import config, element, group_alone, group_message
 
 QUERY = "/v1/data/objects/query/Company"
 COMPANY = "/v1/data/objects/Company"

@@ -427,7 +427,7 @@ def test_one_tenant_however_its_domain_is_written(client) -> None:
     one create, one company for all."""
     import respx
 
-    from .support import config, element, group_message, post_processor
+    from support.gainsight_events import config, element, group_message, post_processor
 
     domains = [
         "demo.gainsightcloud.com",

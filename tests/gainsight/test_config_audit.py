@@ -9,8 +9,7 @@ import pytest
 import respx
 
 from support import fake_gainsight
-
-from .support import config
+from support.gainsight_events import config
 
 _MISSING = object()
 ODD_VALUES: list[Any] = [

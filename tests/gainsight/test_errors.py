@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import respx
 
-from .support import (
+from support.gainsight_events import (
     DROP,
     METADATA,
     PEOPLE_URL,

@@ -19,8 +19,7 @@ from gainsight_transformer.rudder.errors import (
     InstrumentationError,
     NetworkError,
 )
-
-from .support import (
+from support.gainsight_events import (
     ACCESS_KEY,
     COMPANY_URL,
     DROP,

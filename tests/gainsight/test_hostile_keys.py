@@ -9,8 +9,7 @@ import random
 import pytest
 
 from gainsight_transformer.gainsight.mapping import MAX_ARRAY_INDEX, MAX_KEY_SEGMENTS, MAX_PADDING
-
-from .support import element, identify_message, post_processor, track_message
+from support.gainsight_events import element, identify_message, post_processor, track_message
 
 
 def _track_body(client, properties: dict) -> tuple[list[dict], int]:

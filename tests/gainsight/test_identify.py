@@ -14,8 +14,7 @@ from gainsight_transformer.rudder.errors import (
     ConfigurationError,
     InstrumentationError,
 )
-
-from .support import (
+from support.gainsight_events import (
     DROP,
     PEOPLE_URL,
     PERSON_HEADERS,

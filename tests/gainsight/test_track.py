@@ -13,8 +13,7 @@ from gainsight_transformer.rudder.errors import (
     ConfigurationError,
     InstrumentationError,
 )
-
-from .support import (
+from support.gainsight_events import (
     ACCESS_KEY,
     DROP,
     EVENTS_URL,

@@ -7,8 +7,7 @@ import pytest
 from gainsight_simulator import GainsightState, SimulatorApp, SimulatorOptions
 from gainsight_simulator.rate_limit import FixedWindowRateLimiter
 from support.fakes import FakeClock
-
-from .support import assert_error, call, event_headers, name_query, ok_data
+from support.simulator_calls import assert_error, call, event_headers, name_query, ok_data
 
 GAINSIGHT_CALLS = [
     ("PUT", "/v1.0/api/people", {"Email": "a@x.io"}),

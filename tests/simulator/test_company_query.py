@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gainsight_simulator import GainsightState, SimulatorApp, SimulatorOptions
-
-from .support import assert_error, call, insert, name_query, ok_data
+from support.simulator_calls import assert_error, call, insert, name_query, ok_data
 
 QUERY = "/v1/data/objects/query/Company"
 

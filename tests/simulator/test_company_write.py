@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from .support import GSID_COMPANY, assert_error, call, insert, ok_data
+from support.simulator_calls import GSID_COMPANY, assert_error, call, insert, ok_data
 
 COMPANY = "/v1/data/objects/Company"
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gainsight_simulator import GainsightState, SimulatorApp, SimulatorOptions
-
-from .support import assert_error, call, envelope_of, event_headers
+from support.simulator_calls import assert_error, call, envelope_of, event_headers
 
 EVENTS = "/v1.0/api/eventManager/event"
 

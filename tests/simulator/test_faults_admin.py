@@ -7,8 +7,7 @@ import json
 import pytest
 
 from gainsight_simulator import Request
-
-from .support import KEY, assert_error, call, insert, name_query, ok_data
+from support.simulator_calls import KEY, assert_error, call, insert, name_query, ok_data
 
 COMPANY = "/v1/data/objects/Company"
 PEOPLE = "/v1.0/api/people"

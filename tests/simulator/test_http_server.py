@@ -15,8 +15,7 @@ import trustme
 
 from gainsight_simulator.cli import parse_config
 from gainsight_simulator.runner import READY_PREFIX, RunningSimulator, start_simulator
-
-from .support import KEY, event_headers, name_query
+from support.simulator_calls import KEY, event_headers, name_query
 
 H = {"Accesskey": KEY}
 

@@ -8,8 +8,7 @@ from gainsight_simulator import Request, Response
 from gainsight_simulator import app as app_module
 from gainsight_simulator.app import Route
 from gainsight_simulator.http_types import BodyError
-
-from .support import assert_error, call
+from support.simulator_calls import assert_error, call
 
 
 def test_request_from_http_parses_target_and_headers():

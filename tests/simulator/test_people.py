@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from .support import assert_error, call, insert, ok_data
+from support.simulator_calls import assert_error, call, insert, ok_data
 
 PEOPLE = "/v1.0/api/people"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 DOMAIN = "demo.gainsightcloud.com"
-"""The tenant the builders' destinations name (tests/rudder/helpers.py, tests/gainsight/support.py)."""
+"""The tenant the builders' destinations name (wire.py, gainsight_events.py)."""
 PEOPLE_URL = f"https://{DOMAIN}/v1.0/api/people"
 EVENTS_URL = f"https://{DOMAIN}/v1.0/api/eventManager/event"
 SEARCH_URL = f"https://{DOMAIN}/v1/data/objects/query/Company"

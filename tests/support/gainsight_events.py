@@ -5,11 +5,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from support.builders import COMPANY_URL as COMPANY_URL  # re-exported for the Gainsight tests
-from support.builders import DOMAIN, PROCESSOR, ROUTER
-from support.builders import EVENTS_URL as EVENTS_URL
-from support.builders import PEOPLE_URL as PEOPLE_URL
-from support.builders import SEARCH_URL as SEARCH_URL
+from .builders import COMPANY_URL as COMPANY_URL  # re-exported for the Gainsight tests
+from .builders import DOMAIN, PROCESSOR, ROUTER
+from .builders import EVENTS_URL as EVENTS_URL
+from .builders import PEOPLE_URL as PEOPLE_URL
+from .builders import SEARCH_URL as SEARCH_URL
 
 ACCESS_KEY = "access-key-1"
 PROCESSOR_PATH = PROCESSOR
