@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from .builders import COMPANY_URL as COMPANY_URL  # re-exported for the Gainsight tests
-from .builders import DOMAIN, PROCESSOR, ROUTER
+from .builders import DOMAIN, PROCESSOR, ROUTER, gainsight_destination
 from .builders import EVENTS_URL as EVENTS_URL
 from .builders import PEOPLE_URL as PEOPLE_URL
 from .builders import SEARCH_URL as SEARCH_URL
@@ -49,12 +49,7 @@ def config(**overrides: Any) -> dict[str, Any]:
 
 
 def destination(cfg: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "ID": "dest-1",
-        "Config": config() if cfg is None else cfg,
-        "DestinationDefinition": {"Name": "GAINSIGHT", "DisplayName": "Gainsight CS"},
-        "Enabled": True,
-    }
+    return gainsight_destination(config() if cfg is None else cfg, display_name="Gainsight CS")
 
 
 def element(

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from support.builders import DOMAIN, PEOPLE_URL, PROCESSOR, ROUTER
+from support.builders import DOMAIN, PEOPLE_URL, PROCESSOR, ROUTER, gainsight_destination
 from support.builders import EVENTS_URL as EVENTS_URL  # re-exported for the rudder tests
 
 ROUTES = ("processor", "router")
@@ -20,12 +20,7 @@ PERSON_HEADERS = {"Accesskey": "access-key", "Content-Type": "application/json"}
 
 
 def destination(dest_id: str = "dest-1", **config: Any) -> dict[str, Any]:
-    return {
-        "ID": dest_id,
-        "Config": {**BASE_CONFIG, **config},
-        "DestinationDefinition": {"Name": "GAINSIGHT"},
-        "Enabled": True,
-    }
+    return gainsight_destination({**BASE_CONFIG, **config}, dest_id)
 
 
 def metadata(job_id: int, dest_id: str = "dest-1", **extra: Any) -> dict[str, Any]:
