@@ -8,6 +8,7 @@ recipe) and without Google Fonts.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from importlib.resources import files
 from pathlib import Path
 
@@ -29,35 +30,35 @@ def assets_directory() -> Path:
 def add_doc_pages(app: FastAPI) -> None:
     """Mount the assets and add the two pages (create the app with `docs_url=None, redoc_url=None`)."""
     app.mount(ASSETS_PATH, StaticFiles(directory=assets_directory()), name="docs-assets")
-    title = app.title
+    openapi_url = app.openapi_url or "/openapi.json"
 
-    def urls(request: Request) -> tuple[str, str]:
-        root = request.scope.get("root_path", "")
-        return root + (app.openapi_url or "/openapi.json"), root + ASSETS_PATH
-
-    @app.get(SWAGGER_PATH, include_in_schema=False)
-    async def swagger_ui(request: Request) -> HTMLResponse:
-        openapi, assets = urls(request)
+    def swagger_html(root: str) -> HTMLResponse:
         return get_swagger_ui_html(
-            openapi_url=openapi,
-            title=f"{title} - Swagger UI",
-            swagger_js_url=f"{assets}/swagger-ui-bundle.js",
-            swagger_css_url=f"{assets}/swagger-ui.css",
-            swagger_favicon_url=f"{assets}/favicon.png",
-            oauth2_redirect_url=request.scope.get("root_path", "") + OAUTH2_REDIRECT_PATH,
+            openapi_url=root + openapi_url,
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{root}{ASSETS_PATH}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{ASSETS_PATH}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{ASSETS_PATH}/favicon.png",
+            oauth2_redirect_url=root + OAUTH2_REDIRECT_PATH,
         )
+
+    def redoc_html(root: str) -> HTMLResponse:
+        assets, spec, title = root + ASSETS_PATH, root + openapi_url, f"{app.title} - ReDoc"
+        js, icon = f"{assets}/redoc.standalone.js", f"{assets}/favicon.png"
+        # No Google Fonts: the page must not reach outside the service.
+        return get_redoc_html(
+            openapi_url=spec, title=title, redoc_js_url=js, redoc_favicon_url=icon, with_google_fonts=False
+        )
+
+    def endpoint(render: Callable[[str], HTMLResponse]) -> Callable[[Request], Awaitable[HTMLResponse]]:
+        async def page(request: Request) -> HTMLResponse:
+            return render(request.scope.get("root_path", ""))
+
+        return page
+
+    app.add_api_route(SWAGGER_PATH, endpoint(swagger_html), methods=["GET"], include_in_schema=False)
+    app.add_api_route(REDOC_PATH, endpoint(redoc_html), methods=["GET"], include_in_schema=False)
 
     @app.get(OAUTH2_REDIRECT_PATH, include_in_schema=False)
     async def swagger_ui_redirect() -> HTMLResponse:
         return get_swagger_ui_oauth2_redirect_html()
-
-    @app.get(REDOC_PATH, include_in_schema=False)
-    async def redoc(request: Request) -> HTMLResponse:
-        openapi, assets = urls(request)
-        return get_redoc_html(
-            openapi_url=openapi,
-            title=f"{title} - ReDoc",
-            redoc_js_url=f"{assets}/redoc.standalone.js",
-            redoc_favicon_url=f"{assets}/favicon.png",
-            with_google_fonts=False,
-        )
