@@ -173,3 +173,13 @@ def test_other_tasks_run_between_slices() -> None:
     value, turns = asyncio.run(race())
     assert value == orjson.loads(raw)
     assert turns >= 100  # 48-byte slices of ~60-byte elements: one slice per element, a turn after each
+
+
+def test_a_body_that_is_not_utf8_is_weighed_with_its_second_copy() -> None:
+    valid = b'[{"a": "xy"}, {"b": "zz"}]'
+    invalid = valid.replace(b"zz", b"z\xff")
+    taken: list[int] = []
+    asyncio.run(large_body.read(valid, None, taken.append))
+    asyncio.run(large_body.read(invalid, None, taken.append))
+    replaced = invalid.decode("utf-8", "replace").encode()
+    assert taken == [large_body.decoded_cost(valid), large_body.decoded_cost(replaced) + len(invalid)]

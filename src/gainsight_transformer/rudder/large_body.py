@@ -50,7 +50,8 @@ async def read(raw: bytes, limit: int | None, take: Callable[[int], None]) -> An
     """The value of a body (without BOM, starting with "[" or "{" after whitespace), as
     `parse_json_body` gives it. `take` is given the most decoding may cost before it starts."""
     text, valid = await asyncio.to_thread(_as_utf8, raw)
-    take(await asyncio.to_thread(decoded_cost, text))
+    # Bytes that are not UTF-8 leave a second copy of the body, with U+FFFD, beside the first.
+    take(await asyncio.to_thread(decoded_cost, text) + (0 if valid else len(raw)))
     layout = await asyncio.to_thread(scan, text, limit)
     if layout is None:
         return parse_json_body(raw)
