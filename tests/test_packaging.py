@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import ast
 import os
-import socket
 import subprocess
 import sys
-import time
 from importlib.metadata import requires
 from pathlib import Path
 
 import httpx
 import pytest
+
+from support.processes import start_service, stop
 
 REPO = Path(__file__).resolve().parents[1]
 SIMULATOR_ONLY = {"trustme", "h11", "cryptography"}
@@ -64,29 +64,16 @@ def test_pip_install_dot_runs_the_service_without_the_simulator_packages(tmp_pat
     assert simulator.returncode == 2, simulator.stderr
     assert "pip install 'gainsight-transformer[simulator]'" in simulator.stderr
     assert "Traceback" not in simulator.stderr
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warning"}
-    service = subprocess.Popen([str(venv / "bin" / "gainsight-transformer")], env=env, stderr=subprocess.PIPE)
+    base, service = start_service(command=[str(venv / "bin" / "gainsight-transformer")])
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
-                break
-            except httpx.TransportError:
-                assert service.poll() is None, service.stderr.read().decode() if service.stderr else ""
-                assert time.monotonic() < deadline, "the service did not answer /health within 60 s"
-                time.sleep(0.2)
+        health = httpx.get(f"{base}/health", timeout=5)
         assert health.status_code == 200 and health.json()["service"] == "UP"
         answer = httpx.post(
-            f"http://127.0.0.1:{port}/v0/destinations/gainsight",
+            f"{base}/v0/destinations/gainsight",
             json=[{"message": {"type": "identify", "traits": {"email": "a@b.c"}}, "metadata": {"jobId": 1},
                    "destination": {"Config": {"accessKey": "k", "domain": "demo.gainsightcloud.com"}}}],
             timeout=10,
         )  # fmt: skip
         assert answer.status_code == 200 and answer.json()[0]["statusCode"] == 200
     finally:
-        service.terminate()
-        service.wait(timeout=30)
+        stop(service)

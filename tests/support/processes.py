@@ -46,11 +46,14 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def start_service(log_file: Path | None = None, **env: str) -> tuple[str, subprocess.Popen]:
-    """The service on a free port; its stderr (the JSON logs) goes to `log_file` when given."""
+def start_service(
+    log_file: Path | None = None, command: list[str] | None = None, **env: str
+) -> tuple[str, subprocess.Popen]:
+    """The service on a free port; its stderr (the JSON logs) goes to `log_file` when given.
+    `command` runs another installation of it (default: this interpreter's)."""
     port = free_port()
     env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warning", **env}
-    command = [sys.executable, "-m", "gainsight_transformer"]
+    command = command or [sys.executable, "-m", "gainsight_transformer"]
     if log_file is None:
         process = subprocess.Popen(command, env=env)
     else:
@@ -58,7 +61,7 @@ def start_service(log_file: Path | None = None, **env: str) -> tuple[str, subpro
             process = subprocess.Popen(command, env=env, stderr=log)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_healthy(base_url, process)
+        wait_until_healthy(base_url, process, timeout=60.0)
     except BaseException:
         stop(process)
         raise

@@ -50,9 +50,11 @@ def find_destination(destinations: dict[str, Destination], name: Any) -> Destina
     return destination
 
 
-async def read_large(request: Request, raw: bytes, limit: int) -> Any:
-    """A body over LARGE_BYTES: counted, weighed against MAX_BYTES_IN_FLIGHT, decoded in slices
-    (rudder/large_body.py); the same value or error as `parse_json_body`."""
+async def body_value(request: Request, raw: bytes, limit: int) -> Any:
+    """The body's JSON value as `parse_json_body` gives it. A body over LARGE_BYTES is counted,
+    weighed against MAX_BYTES_IN_FLIGHT and decoded in slices (rudder/large_body.py)."""
+    if len(raw) <= LARGE_BYTES:
+        return parse_json_body(raw)
     raw = strip_bom(raw)
     check_top_level(raw)
     budget = request.app.bytes_in_flight
@@ -92,10 +94,7 @@ async def processor_transform(
     limit = ctx.settings.max_events_per_request
     large = len(raw) > LARGE_BYTES
     events = None if compacted or large else fastread.processor_events(raw, limit)
-    if events is not None:
-        body = None
-    else:
-        body = await read_large(request, raw, limit) if large else parse_json_body(raw)
+    body = None if events is not None else await body_value(request, raw, limit)
     handler = find_destination(destinations, destination)
     if events is None:
         events = await pipeline.processor_events(body, compacted=compacted, limit=limit)
@@ -123,7 +122,7 @@ async def router_transform(
         handler = find_destination(destinations, dest_type)
         note_events(request.scope, len(events))
         return transform_response(await pipeline.router_transform(events, dest_type, handler, ctx))
-    body = await read_large(request, raw, limit) if large else parse_json_body(raw)
+    body = await body_value(request, raw, limit)
     if not isinstance(body, dict):
         raise RequestError("request body must be an object with 'input' and 'destType'")
     if "destType" not in body:

@@ -9,17 +9,9 @@ have_postgres() {
     command -v initdb >/dev/null 2>&1 || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null
 }
 
-if ! have_postgres; then
-    if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
-        echo "[setup] installing PostgreSQL from Debian's packages"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get install -y -q --no-install-recommends postgresql >/dev/null \
-            || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends postgresql >/dev/null; }
-    else
-        echo "[setup] PostgreSQL is missing and cannot be installed here (needs root and apt-get);" \
-             "the rudder-server e2e tests will skip"
-    fi
-fi
+# shellcheck source=../../support/debian_package.sh
+source "$(dirname "$0")/../../support/debian_package.sh"
+have_postgres || install_debian_package postgresql "the rudder-server e2e tests"
 command -v go >/dev/null || echo "[setup] Go is missing; the rudder-server e2e tests will skip"
 # PostgreSQL refuses to run as root; the tests run it as this user.
 if [[ "$(id -u)" == 0 ]] && ! id postgres >/dev/null 2>&1; then
