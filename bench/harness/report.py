@@ -35,8 +35,13 @@ def markdown(report: dict[str, Any]) -> str:
     lines = [
         f"Measured `{meta['commit']}` on {meta['date']}: {meta['cpus']} CPUs ({meta['cpu_model']}), "
         f"{meta['loadgen']}, {meta['connections']} connections, "
-        f"{meta['runs']} × {meta['duration']:g} s after {meta['warmup']:g} s warm-up, "
-        f"{meta['workers']} worker(s), server CPUs {meta['server_cpus'] or 'any'}, "
+        f"{meta['runs']} × {meta['duration']:g} s after {meta['warmup']:g} s warm-up"
+        + (
+            f" in each of {meta['rounds']} rounds (service, then HTTP floor; a ratio per round)"
+            if meta.get("rounds", 1) > 1
+            else ""
+        )
+        + f", {meta['workers']} worker(s), server CPUs {meta['server_cpus'] or 'any'}, "
         f"load CPUs {meta['client_cpus'] or 'any'}, "
         f"bodies: {meta['bodies']}." + (f" Note: {meta['note']}" if meta.get("note") else ""),
         "",
@@ -54,7 +59,9 @@ def markdown(report: dict[str, Any]) -> str:
         extra = ""
         if http_floor:
             floor = result.get("http_floor", {}).get("summary", {}).get("events_s", {}).get("median")
-            extra = f"| {fmt(floor)} | {fmt(result.get('http_floor_ratio'), 2)} "
+            ratios = result.get("http_floor_ratio_spread")
+            ratio = mmm(ratios, 2) if ratios and len(result["http_floor_ratios"]) > 1 else None
+            extra = f"| {fmt(floor)} | {ratio or fmt(result.get('http_floor_ratio'), 2)} "
         lines.append(
             f"| {name} | {mmm(s.get('events_s', {}))} | {fmt(s.get('req_s', {}).get('median'), 1)} "
             f"| {fmt(s.get('p50_ms', {}).get('median'), 2)} | {mmm(s.get('p99_ms', {}), 1)} "

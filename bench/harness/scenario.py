@@ -76,6 +76,23 @@ def spread(values: list[float]) -> dict[str, float]:
     return {"min": min(values), "median": statistics.median(values), "max": max(values)} if values else {}
 
 
+def summarise(runs: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    return {
+        key: spread([r[key] for r in runs if r.get(key) is not None])
+        for key in (
+            "events_s",
+            "req_s",
+            "p50_ms",
+            "p99_ms",
+            "cpu_pct",
+            "peak_rss_mib",
+            "company_calls_per_event",
+            "max_outbound_connections",
+        )
+        if any(r.get(key) is not None for r in runs)
+    }
+
+
 def start_server(
     args: Any, workdir: Path, name: str, env: dict[str, str], cpus: str | None, app: str = "service"
 ) -> tuple[Managed, str]:
@@ -247,20 +264,7 @@ def measure(args: Any, target: Target, workdir: Path, plan: dict[str, Any]) -> d
         server.stop()
 
     runs = result["runs"]
-    result["summary"] = {
-        key: spread([r[key] for r in runs if r.get(key) is not None])
-        for key in (
-            "events_s",
-            "req_s",
-            "p50_ms",
-            "p99_ms",
-            "cpu_pct",
-            "peak_rss_mib",
-            "company_calls_per_event",
-            "max_outbound_connections",
-        )
-        if any(r.get(key) is not None for r in runs)
-    }
+    result["summary"] = summarise(runs)
     result["rss_peak_mib"] = max((r["peak_rss_mib"] for r in runs), default=0.0)
     result["all_2xx"] = all(r["non_2xx"] == 0 and r["socket_errors"] == 0 for r in runs) and bool(runs)
     return result
@@ -296,16 +300,46 @@ def run_scenario(
     if sim is not None:
         env.update(SSL_CERT_FILE=str(sim.ca), GAINSIGHT_HOST_ALLOWLIST=f"127.0.0.1:{sim.port}")
     service = Target(letter, "service", raw, body_file, events, path, env, sim)
-    result.update(measure(args, service, workdir, plan))
-    if args.http_floor and sim is None:
-        floor = Target(letter, "floor", raw, body_file, events, path, dict(os.environ))
-        result["http_floor"] = measure(args, floor, workdir, plan)
+    floor = Target(letter, "floor", raw, body_file, events, path, dict(os.environ))
+    with_floor = args.http_floor and sim is None
+    rounds: list[dict[str, Any]] = []
+    for number in range(1, (args.rounds if with_floor else 1) + 1):
+        if with_floor and args.rounds > 1:
+            log(f"[{letter}] round {number}/{args.rounds}: service, then the HTTP floor")
+        measured = {"service": measure(args, service, workdir, plan)}
+        if with_floor:
+            measured["floor"] = measure(args, floor, workdir, plan)
+        rounds.append(measured)
+    result.update(merge_rounds([r["service"] for r in rounds]))
+    if with_floor:
+        result["http_floor"] = merge_rounds([r["floor"] for r in rounds])
+        ratios = [round_ratio(r["service"], r["floor"]) for r in rounds]
+        result["http_floor_ratios"] = [r for r in ratios if r is not None]
+        result["http_floor_ratio_spread"] = spread(result["http_floor_ratios"])
+        result["http_floor_ratio"] = result["http_floor_ratio_spread"].get("median")
 
     median_events = result["summary"].get("events_s", {}).get("median", 0.0)
     result["floor_ratio"] = (
         median_events / result["floor"]["events_s"] if result["floor"]["events_s"] else None
     )
-    if "http_floor" in result:
-        floor_median = result["http_floor"]["summary"].get("events_s", {}).get("median")
-        result["http_floor_ratio"] = median_events / floor_median if floor_median else None
     return result
+
+
+def round_ratio(service: dict[str, Any], floor: dict[str, Any]) -> float | None:
+    """One round's service ÷ HTTP floor, from the medians of its runs."""
+    served = service["summary"].get("events_s", {}).get("median")
+    floored = floor["summary"].get("events_s", {}).get("median")
+    return served / floored if served and floored else None
+
+
+def merge_rounds(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """One measurement from several rounds of the same target: every run, summarised together."""
+    if len(results) == 1:
+        return results[0]
+    merged = dict(results[0])
+    merged["runs"] = [run for result in results for run in result["runs"]]
+    merged["summary"] = summarise(merged["runs"])
+    merged["rss_peak_mib"] = max(result["rss_peak_mib"] for result in results)
+    merged["all_2xx"] = all(result["all_2xx"] for result in results)
+    merged["rounds"] = len(results)
+    return merged
