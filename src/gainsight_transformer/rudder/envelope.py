@@ -1,5 +1,10 @@
 """Success and failure elements of the processor and router answers
-(docs/wire-protocol.md#processor-transform, #router-transform)."""
+(docs/wire-protocol.md#processor-transform, #router-transform).
+
+The `*_bytes` functions give an element as the JSON text the answer carries. A success element is
+assembled from bytes: its request's constant part (version, type, method, endpoint, headers,
+params), serialised once per distinct (method, endpoint, headers), then the body, the metadata
+as received and the fixed tail. Tests hold them byte for byte to `dumps` of the dict forms."""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from typing import Any
 from ..jsvalues import MISSING, text
 from .destination import DeliveryRequest
 from .errors import TransformError
-from .jsonio import RawJSON
+from .jsonio import RawJSON, dumps
 
 _EMPTY_BODIES = ("JSON_ARRAY", "XML", "FORM")
 
@@ -98,3 +103,59 @@ def router_failure(
         "statTags": {**error.tags, **group_tags},
         "destination": destination,
     }
+
+
+_HEADS: dict[tuple[Any, ...], bytes] = {}
+_MAX_HEADS = 4096
+"""Distinct (method, endpoint, headers) kept; a track header may carry a per-user contract id,
+so the table is emptied when full rather than allowed to grow."""
+_BODY_TAIL = b',"JSON_ARRAY":{},"XML":{},"FORM":{}},"files":{}'
+_PROCESSOR_TAIL = _BODY_TAIL + b',"userId":""}'
+_ROUTER_MIDDLE = _BODY_TAIL + b'},"metadata":['
+_ROUTER_TAIL = b'],"batched":false,"statusCode":200,"destination":'
+
+
+def _request_head(request: DeliveryRequest) -> bytes:
+    """`rest_request` serialised up to the body's JSON value."""
+    try:
+        key = (request.method, request.endpoint, *request.headers.items())
+        head = _HEADS.get(key)
+    except TypeError:  # a value that cannot be a key: serialise it every time
+        key, head = None, None
+    if head is None:
+        head = (
+            b'{"version":"1","type":"REST","method":' + dumps(request.method)
+            + b',"endpoint":' + dumps(request.endpoint)
+            + b',"headers":' + dumps(request.headers)
+            + b',"params":{},"body":{"JSON":'
+        )  # fmt: skip
+        if key is not None:
+            if len(_HEADS) >= _MAX_HEADS:
+                _HEADS.clear()
+            _HEADS[key] = head
+    return head
+
+
+def _text(value: Any) -> bytes:
+    return value.data if isinstance(value, RawJSON) else dumps(value)
+
+
+def processor_success_into(out: list[bytes], request: DeliveryRequest, metadata: Any) -> None:
+    """Append the pieces of a processor success element to `out`."""
+    out += (b'{"output":', _request_head(request), dumps(request.json_body), _PROCESSOR_TAIL)
+    if metadata is not MISSING:
+        out += (b',"metadata":', _text(metadata))
+    out.append(b',"statusCode":200}')
+
+
+def router_success_into(
+    out: list[bytes], request: DeliveryRequest | dict[str, Any], metadata: Any, destination: Any
+) -> None:
+    """Append the pieces of a router success element to `out`."""
+    if isinstance(request, dict):  # a message passed through
+        out.append(dumps(router_success(request, metadata, destination)))
+        return
+    out += (
+        b'{"batchedRequest":', _request_head(request), dumps(request.json_body), _ROUTER_MIDDLE,
+        b"{}" if metadata is MISSING else _text(metadata), _ROUTER_TAIL, _text(destination), b"}",
+    )  # fmt: skip

@@ -14,6 +14,7 @@ from .compacted import expand
 from .destination import DeliveryRequest, Destination, TransformContext
 from .errors import RequestError, TransformationFault, TransformError, check_event_count
 from .events import Event, read_events
+from .jsonio import dumps
 
 log = logging.getLogger(__name__)
 
@@ -100,19 +101,23 @@ def _tally(feature: str, event: Event, result: Any) -> None:
 
 async def processor_transform(
     events: list[Event], dest_type: str, handler: Destination, ctx: TransformContext
-) -> list[dict[str, Any]]:
+) -> list[bytes]:
+    """The answer's JSON text, in pieces (`b"".join` them)."""
     results = await _transform(handler, events, ctx)
-    answer = []
+    out = [b"["]
     for index, event in enumerate(events):
-        if index and not index % SLICE_EVENTS:
-            await asyncio.sleep(0)
+        if index:
+            out.append(b",")
+            if not index % SLICE_EVENTS:
+                await asyncio.sleep(0)
         result = results[index]
         _tally("processor", event, result)
         if isinstance(result, TransformError):
-            answer.append(envelope.processor_failure(result, event.metadata, dest_type))
+            out.append(dumps(envelope.processor_failure(result, event.metadata, dest_type)))
         else:
-            answer.append(envelope.processor_success(result, event.metadata))
-    return answer
+            envelope.processor_success_into(out, result, event.metadata)
+    out.append(b"]")
+    return out
 
 
 def router_input(
@@ -176,7 +181,8 @@ def _pass_through(message: dict[str, Any]) -> dict[str, Any]:
 
 async def router_transform(
     events: list[Event], dest_type: str, handler: Destination, ctx: TransformContext
-) -> dict[str, Any]:
+) -> list[bytes]:
+    """The answer's JSON text (`{"output": [...]}`), in pieces (`b"".join` them)."""
     passing = {
         index
         for index, event in enumerate(events)
@@ -187,25 +193,27 @@ async def router_transform(
     groups: dict[Any, list[int]] = {}
     for index, event in enumerate(events):
         groups.setdefault(_group_key(index, event), []).append(index)
-    output: list[Any] = []
+    out = [b'{"output":[']
+    written = 0
     for members in groups.values():
         tags = envelope.context_tags(dest_type, "router", events[members[0]].metadata)
         for index in members:
-            if output and not len(output) % SLICE_EVENTS:
-                await asyncio.sleep(0)
+            if written:
+                out.append(b",")
+                if not written % SLICE_EVENTS:
+                    await asyncio.sleep(0)
+            written += 1
             event = events[index]
             result = results.get(index)
             _tally("router", event, result)
             if index in passing:
-                output.append(
-                    envelope.router_success(
-                        _pass_through(event.message), event.metadata, event.destination_echo
-                    )
-                )
-                continue
-            if isinstance(result, TransformError):
-                output.append(envelope.router_failure(result, event.metadata, event.destination_echo, tags))
+                message = _pass_through(event.message)
+                envelope.router_success_into(out, message, event.metadata, event.destination_echo)
+            elif isinstance(result, TransformError):
+                failure = envelope.router_failure(result, event.metadata, event.destination_echo, tags)
+                out.append(dumps(failure))
             else:  # every event that is not passed through has its result
                 request = cast(DeliveryRequest, result)
-                output.append(envelope.router_success(request, event.metadata, event.destination_echo))
-    return {"output": output}
+                envelope.router_success_into(out, request, event.metadata, event.destination_echo)
+    out.append(b"]}")
+    return out

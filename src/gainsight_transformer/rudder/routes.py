@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
 import orjson
@@ -62,21 +61,15 @@ async def body_value(request: Request, raw: bytes, limit: int) -> Any:
 
 
 def transform_response(answer: Any) -> Response:
-    return Response(dumps(answer), media_type=JSON_TYPE, headers=API_VERSION_HEADERS)
+    return transform_response_bytes(dumps(answer))
 
 
-async def large_answer_response(answer: Any) -> Response:
-    """`transform_response` for answers of any size: over SLICE_EVENTS elements, serialised a
-    slice at a time with the event loop free in between."""
-    items = answer.get("output") if isinstance(answer, dict) else answer
-    if not isinstance(items, list) or len(items) <= pipeline.SLICE_EVENTS:
-        return transform_response(answer)
-    pieces = []
-    for start in range(0, len(items), pipeline.SLICE_EVENTS):
-        pieces.append(dumps(items[start : start + pipeline.SLICE_EVENTS])[1:-1])
-        await asyncio.sleep(0)
-    array = b"[" + b",".join(pieces) + b"]"
-    content = array if items is answer else b'{"output":' + array + b"}"
+def pieces_response(pieces: list[bytes]) -> Response:
+    """The answer whose JSON text is these pieces, joined."""
+    return transform_response_bytes(b"".join(pieces))
+
+
+def transform_response_bytes(content: bytes) -> Response:
     return Response(content, media_type=JSON_TYPE, headers=API_VERSION_HEADERS)
 
 
@@ -100,7 +93,7 @@ async def processor_transform(
         events = await pipeline.processor_events(body, compacted=compacted, limit=limit)
     note_events(request.scope, len(events), compacted)
     answer = await pipeline.processor_transform(events, destination, handler, ctx)
-    return await large_answer_response(answer)
+    return pieces_response(answer)
 
 
 @router.post("/routerTransform", **route_docs.ROUTER_ROUTE)
@@ -121,7 +114,7 @@ async def router_transform(
         dest_type, events = fast
         handler = find_destination(destinations, dest_type)
         note_events(request.scope, len(events))
-        return transform_response(await pipeline.router_transform(events, dest_type, handler, ctx))
+        return pieces_response(await pipeline.router_transform(events, dest_type, handler, ctx))
     body = await body_value(request, raw, limit)
     if not isinstance(body, dict):
         raise RequestError("request body must be an object with 'input' and 'destType'")
@@ -139,7 +132,7 @@ async def router_transform(
             raise RequestError("oauth-secret header is not valid JSON") from None
     events = await pipeline.read_events_in_slices(elements, errors)
     note_events(request.scope, len(events), compacted)
-    return await large_answer_response(await pipeline.router_transform(events, dest_type, handler, ctx))
+    return pieces_response(await pipeline.router_transform(events, dest_type, handler, ctx))
 
 
 async def _proxy_body(request: Request, settings: Settings) -> dict[str, Any]:
