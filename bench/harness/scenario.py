@@ -115,9 +115,8 @@ def start_server(
     ]
     if app == "floor":
         cmd = uvicorn + ["--app-dir", str(BENCH), "--factory", "floor_app:create_app"]
-    elif args.workers > 1:
-        cmd = uvicorn + ["--factory", "gainsight_transformer.app:create_app"]
-    else:
+    else:  # WORKERS > 1: the service's own SO_REUSEPORT workers (src/gainsight_transformer/workers.py)
+        env["WORKERS"] = str(args.workers)
         script = Path(sys.executable).with_name("gainsight-transformer")
         cmd = [str(script)] if script.exists() else [sys.executable, "-m", "gainsight_transformer"]
     server = Managed(app, pin(cpus) + cmd, env, workdir / f"{app}-{name}.log")

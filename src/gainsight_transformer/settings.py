@@ -15,8 +15,11 @@ class Settings(BaseSettings):
     host: str = Field("0.0.0.0", description="Address uvicorn binds to.")
     port: int = Field(9090, ge=1, le=65535, description="Port uvicorn listens on.")
     log_level: str = Field("info", description="uvicorn / application log level.")
-    workers: int = Field(
-        1, ge=1, description="uvicorn worker processes; prefer 1 per container and scale out."
+    workers: int | None = Field(
+        None,
+        ge=1,
+        description="Worker processes, each with its own SO_REUSEPORT socket on the port; default: the "
+        "CPUs this process may use (its CPU affinity, capped by the cgroup CPU quota).",
     )
     shutdown_timeout_seconds: float = Field(
         25.0,
