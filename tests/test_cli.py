@@ -249,7 +249,12 @@ def test_help_describes_commands_options_and_exit_codes() -> None:
 @pytest.mark.parametrize("argv", [[], ["serve"]], ids=["no arguments", "serve"])
 def test_no_arguments_or_serve_runs_the_service(monkeypatch, argv: list[str]) -> None:
     served: list[Settings] = []
-    monkeypatch.setattr(entry, "serve", served.append)
+
+    def serve(settings: Settings) -> int:
+        served.append(settings)
+        return 0
+
+    monkeypatch.setattr(entry, "serve", serve)
 
     assert entry.main(argv) == 0
     assert served == [entry.get_settings()]
