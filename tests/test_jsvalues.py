@@ -6,6 +6,7 @@ Expected values were checked against Node.js; the tests themselves do not need n
 import copy
 import math
 import pickle
+import random
 
 import orjson
 import pytest
@@ -506,3 +507,24 @@ def test_json_text_skips_missing_object_values_and_nulls_missing_array_items():
 def test_json_text_of_top_level_missing_raises():
     with pytest.raises(ValueError):
         json_text(MISSING)
+
+
+def test_flat_objects_take_orjson_and_give_the_same_text_as_the_walk() -> None:
+    from gainsight_transformer.jsvalues import _flat_object_text, _json
+
+    code_points = [*range(0x800), 0x2028, 0x2029, 0xFEFF, 0xFFFF, 0x10000, 0x1F600, 0x10FFFF]
+    for cp in code_points:
+        value = {"k": "a" + chr(cp) + "b", chr(cp) if cp > 0x39 or cp < 0x30 else "x": cp % 2 == 0}
+        assert _flat_object_text(value) == _json(value), hex(cp)
+    rng = random.Random(5)
+    atoms = ["", "q\"uote", "\\", "\n\t\x00\x1f\x7f", "Zoë", "😀", None, True, False, 0, -1,
+             2**53 - 1, -(2**53) + 1, "\ud800", 2**53, 1.5, [], {}]  # fmt: skip
+    keys = ["a", "", "b.c", "0", "01", "x1", "Ω", "😀", "-1", " 1"]
+    taken = 0
+    for _ in range(3000):
+        value = {rng.choice(keys): rng.choice(atoms) for _ in range(rng.randrange(5))}
+        flat = _flat_object_text(value)
+        taken += flat is not None
+        assert flat is None or flat == _json(value), value
+        assert json_text(value) == _json(value)
+    assert taken > 500  # the fast way is taken, not only declined

@@ -95,14 +95,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--http-floor",
         action="store_true",
         help="also serve the JSON floor from a trivial FastAPI+uvicorn app (bench/floor_app.py) and drive it "
-        "the same way (a, b, c, e)",
-    )
-    add(
-        "--rounds",
-        type=int,
-        default=1,
-        help="with --http-floor: measure service then floor this many times per scenario; the ratio is "
-        "taken per round and reported as min / median / max [1]",
+        "the same way, its runs alternating with the service's; a ratio per pair of runs (a, b, c, e)",
     )
     add("--floor-seconds", type=float, help="seconds of JSON-floor loop per scenario [3; --quick 0.3]")
     add("--timeout", type=float, default=30.0, help="per-request timeout of the load generator, s [30]")
@@ -124,8 +117,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     unknown = [s for s in args.scenarios if s not in SCENARIOS]
     if unknown:
         parser.error(f"unknown scenarios {unknown}; choose from {','.join(SCENARIOS)}")
-    if args.runs < 1 or args.duration <= 0 or args.connections < 1 or args.workers < 1 or args.rounds < 1:
-        parser.error("--runs, --rounds, --duration, --connections and --workers must be positive")
+    if args.runs < 1 or args.duration <= 0 or args.connections < 1 or args.workers < 1:
+        parser.error("--runs, --duration, --connections and --workers must be positive")
     return args
 
 
@@ -166,7 +159,6 @@ def main(argv: list[str] | None = None) -> int:
             "floor_seconds": args.floor_seconds,
             "src": args.src,
             "http_floor": args.http_floor,
-            "rounds": args.rounds,
             "loadavg_start": os.getloadavg() if hasattr(os, "getloadavg") else None,
         },
         "scenarios": {},

@@ -37,8 +37,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"{meta['loadgen']}, {meta['connections']} connections, "
         f"{meta['runs']} × {meta['duration']:g} s after {meta['warmup']:g} s warm-up"
         + (
-            f" in each of {meta['rounds']} rounds (service, then HTTP floor; a ratio per round)"
-            if meta.get("rounds", 1) > 1
+            ", HTTP-floor runs alternating with the service's (a ratio per pair)"
+            if meta.get("http_floor")
             else ""
         )
         + f", {meta['workers']} worker(s), server CPUs {meta['server_cpus'] or 'any'}, "

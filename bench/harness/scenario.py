@@ -8,6 +8,7 @@ import statistics
 import sys
 import time
 from collections import Counter
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,6 +133,38 @@ def start_server(
 def measure(args: Any, target: Target, workdir: Path, plan: dict[str, Any]) -> dict[str, Any]:
     """Start the target's app, probe it once, warm it up, drive it args.runs times; figures per run
     and their summary."""
+    steps = measure_steps(args, target, workdir, plan)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            result: dict[str, Any] = done.value
+            return result
+
+
+def measure_paired(
+    args: Any, first: Target, second: Target, workdir: Path, plan: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`measure` of two targets with their runs alternating (first, second, first, ...), both apps
+    up throughout, so that each pair of runs sees the same machine."""
+    pair = [measure_steps(args, first, workdir, plan), measure_steps(args, second, workdir, plan)]
+    results: list[dict[str, Any]] = [{}, {}]
+    while any(step is not None for step in pair):
+        for position, steps in enumerate(pair):
+            if steps is None:
+                continue
+            try:
+                next(steps)
+            except StopIteration as done:
+                results[position] = done.value
+                pair[position] = None
+    return results[0], results[1]
+
+
+def measure_steps(
+    args: Any, target: Target, workdir: Path, plan: dict[str, Any]
+) -> Generator[None, None, dict[str, Any]]:
+    """`measure`, pausing after each run (`measure_paired` runs another target meanwhile)."""
     name, app, raw, body_file, events, path, sim = (
         target.name, target.app, target.raw, target.body_file, target.events, target.path, target.sim
     )  # fmt: skip
@@ -234,6 +267,7 @@ def measure(args: Any, target: Target, workdir: Path, plan: dict[str, Any]) -> d
                 stats["max_outbound_connections"] = monitor.max_outbound
                 run.update(stats)
             result["runs"].append(run)
+            yield
             log(
                 f"{tag} run {number}/{args.runs}: {run['events_s']:,.0f} events/s, "
                 f"{run['req_s']:,.1f} req/s, "
@@ -299,46 +333,21 @@ def run_scenario(
     if sim is not None:
         env.update(SSL_CERT_FILE=str(sim.ca), GAINSIGHT_HOST_ALLOWLIST=f"127.0.0.1:{sim.port}")
     service = Target(letter, "service", raw, body_file, events, path, env, sim)
-    floor = Target(letter, "floor", raw, body_file, events, path, dict(os.environ))
-    with_floor = args.http_floor and sim is None
-    rounds: list[dict[str, Any]] = []
-    for number in range(1, (args.rounds if with_floor else 1) + 1):
-        if with_floor and args.rounds > 1:
-            log(f"[{letter}] round {number}/{args.rounds}: service, then the HTTP floor")
-        measured = {"service": measure(args, service, workdir, plan)}
-        if with_floor:
-            measured["floor"] = measure(args, floor, workdir, plan)
-        rounds.append(measured)
-    result.update(merge_rounds([r["service"] for r in rounds]))
-    if with_floor:
-        result["http_floor"] = merge_rounds([r["floor"] for r in rounds])
-        ratios = [round_ratio(r["service"], r["floor"]) for r in rounds]
-        result["http_floor_ratios"] = [r for r in ratios if r is not None]
+    if args.http_floor and sim is None:
+        floor = Target(letter, "floor", raw, body_file, events, path, dict(os.environ))
+        measured, result["http_floor"] = measure_paired(args, service, floor, workdir, plan)
+        result.update(measured)
+        served, floored = result["runs"], result["http_floor"]["runs"]
+        result["http_floor_ratios"] = [
+            s["events_s"] / f["events_s"] for s, f in zip(served, floored, strict=True)
+        ]
         result["http_floor_ratio_spread"] = spread(result["http_floor_ratios"])
-        result["http_floor_ratio"] = result["http_floor_ratio_spread"].get("median")
+        result["http_floor_ratio"] = result["http_floor_ratio_spread"]["median"]
+    else:
+        result.update(measure(args, service, workdir, plan))
 
     median_events = result["summary"].get("events_s", {}).get("median", 0.0)
     result["floor_ratio"] = (
         median_events / result["floor"]["events_s"] if result["floor"]["events_s"] else None
     )
     return result
-
-
-def round_ratio(service: dict[str, Any], floor: dict[str, Any]) -> float | None:
-    """One round's service ÷ HTTP floor, from the medians of its runs."""
-    served = service["summary"].get("events_s", {}).get("median")
-    floored = floor["summary"].get("events_s", {}).get("median")
-    return served / floored if served and floored else None
-
-
-def merge_rounds(results: list[dict[str, Any]]) -> dict[str, Any]:
-    """One measurement from several rounds of the same target: every run, summarised together."""
-    if len(results) == 1:
-        return results[0]
-    merged = dict(results[0])
-    merged["runs"] = [run for result in results for run in result["runs"]]
-    merged["summary"] = summarise(merged["runs"])
-    merged["rss_peak_mib"] = max(result["rss_peak_mib"] for result in results)
-    merged["all_2xx"] = all(result["all_2xx"] for result in results)
-    merged["rounds"] = len(results)
-    return merged

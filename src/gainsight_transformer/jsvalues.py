@@ -11,6 +11,8 @@ import re
 from json.encoder import encode_basestring
 from typing import Any
 
+import orjson
+
 __all__ = [
     "MISSING",
     "is_array_index",
@@ -239,7 +241,30 @@ def json_text(v: object) -> str:
     """JS JSON.stringify(v) without indentation; ValueError for a top-level MISSING."""
     if v is MISSING:
         raise ValueError("JSON.stringify(undefined) produces no text")
+    if type(v) is dict:
+        flat = _flat_object_text(v)  # type: ignore[arg-type]
+        if flat is not None:
+            return flat
     return _json(v)
+
+
+def _flat_object_text(v: dict[Any, Any]) -> str | None:
+    """`_json(v)` by orjson, for an object of strings, booleans, nulls and safe integers whose
+    keys keep insertion order in JS (none starts with a digit); None for any other object.
+    orjson escapes strings as JSON.stringify does and refuses lone surrogates (then None)."""
+    for key, item in v.items():
+        if type(key) is not str or key[:1] in _DIGIT_CHARS:
+            return None
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is int and -_MAX_SAFE < item < _MAX_SAFE:
+            continue
+        return None
+    try:
+        return orjson.dumps(v).decode()
+    except orjson.JSONEncodeError:
+        return None
 
 
 def _json(v: object) -> str:
