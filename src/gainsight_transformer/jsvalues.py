@@ -242,7 +242,7 @@ def json_text(v: object) -> str:
     if v is MISSING:
         raise ValueError("JSON.stringify(undefined) produces no text")
     if type(v) is dict:
-        flat = _flat_object_text(v)  # type: ignore[arg-type]
+        flat = _flat_object_text(v)
         if flat is not None:
             return flat
     return _json(v)
