@@ -53,7 +53,14 @@ def start_service(
     `command` runs another installation of it (default: this interpreter's)."""
     port = free_port()
     # One process unless a test asks for more: WORKERS defaults to the CPUs this machine has.
-    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warning", "WORKERS": "1", **env}
+    env = {
+        **os.environ,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "LOG_LEVEL": "warning",
+        "WORKERS": "1",
+        **env,
+    }
     command = command or [sys.executable, "-m", "gainsight_transformer"]
     if log_file is None:
         process = subprocess.Popen(command, env=env)
