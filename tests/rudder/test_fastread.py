@@ -212,3 +212,49 @@ def test_serialising_deeper_than_orjson_allows_still_embeds_raw_parts() -> None:
 def test_integers_beyond_64_bits_read_as_doubles_both_ways(monkeypatch) -> None:
     body = orjson.dumps([element({**IDENTIFY, "traits": {**IDENTIFY["traits"], "plan": 0}})])
     _both_ways(body.replace(b'"plan":0', b'"plan":123456789012345678901234567890'), PROCESSOR, monkeypatch)
+
+
+def test_generated_bodies_answer_the_same_both_ways(monkeypatch) -> None:
+    """The benchmark generator's realistic events (JS-SDK context, traits, externalIds, maps)."""
+    import sys
+
+    sys.path.insert(0, str(BENCH.parent))
+    try:
+        import gen_payloads
+    finally:
+        sys.path.remove(str(BENCH.parent))
+    for seed in (1, 2, 3):
+        built = gen_payloads.build_bodies(seed=seed, e_events=60)
+        for letter in ("a", "b", "c", "e"):
+            path = ROUTER if letter in "ce" else PROCESSOR
+            _both_ways(gen_payloads.dump(built[letter]), path, monkeypatch)
+
+
+def test_mutated_bodies_answer_the_same_both_ways(monkeypatch) -> None:
+    """Fuzzed bodies (tests/support/mutations.py): wherever the fast reader takes one, the answer is
+    the general path's (the same JSON value: metadata is echoed as the bytes received)."""
+    from support.mutations import ROUTES, bodies
+
+    taken = compared = 0
+    with respx.mock(assert_all_mocked=True, assert_all_called=False) as mock:
+        mock.route().respond(503)  # every Company call fails alike both ways: nothing is cached
+        with TestClient(create_app()) as client:
+            for route, raw in bodies(1200, seed=21):
+                if route not in ("processor", "router"):
+                    continue
+                path = ROUTES[route][0]
+                reader = fastread.processor_events if route == "processor" else fastread.router_events
+                try:
+                    took = reader(raw) is not None
+                except Exception:  # an answer the route gives (e.g. too many events): compare below
+                    took = True
+                fast = client.post(path, content=raw)
+                with monkeypatch.context() as patch:
+                    patch.setattr(fastread, "processor_events", lambda raw, limit=None: None)
+                    patch.setattr(fastread, "router_events", lambda raw, limit=None: None)
+                    general = client.post(path, content=raw)
+                assert fast.status_code == general.status_code, raw[:300]
+                assert json.loads(fast.content) == json.loads(general.content), raw[:300]
+                compared += 1
+                taken += took
+    assert compared > 200 and taken > 50, (compared, taken)
