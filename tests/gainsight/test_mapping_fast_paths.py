@@ -21,8 +21,11 @@ from gainsight_transformer.gainsight.mapping import (
     add_custom_fields,
     apply_fields,
     custom_fields,
+    rename,
+    with_custom_fields_renamed,
     write_custom_fields,
 )
+from gainsight_transformer.jsvalues import MISSING
 from gainsight_transformer.paths import MessageReader
 
 KEYS = [
@@ -98,3 +101,25 @@ def test_precompiled_lookups_equal_path_by_path_lookups(table) -> None:
         general = MessageReader(message)
         general.plain = False  # forces `lookup` and `Path.get` for every field
         assert _same(apply_fields(fast, table), apply_fields(general, table)), message
+
+
+MAPS = [
+    {},
+    {"plan": "Plan__gc"},
+    {"plan": "Email", "tier": "Tier__c", "email": "E2"},  # a target that is a mapped field's name
+    {"Name": "N2", "employees": "Staff", "location": MISSING, "a": "A", "12": "twelve", "tier": "Plan__gc"},
+    {key: f"{key}__m" for key in KEYS},
+]
+
+
+@pytest.mark.parametrize("roots, excluded", ROOTS[:2])
+def test_custom_fields_renamed_in_one_pass_equal_add_then_rename(roots, excluded) -> None:
+    table = PERSON_FIELDS if roots is PERSON_ROOTS else COMPANY_FIELDS
+    for number, message in enumerate(MESSAGES):
+        mapping = MAPS[number % len(MAPS)]
+        payload = apply_fields(MessageReader(message), table)
+        expected = dict(payload)
+        add_custom_fields(expected, message, roots, excluded)
+        expected = rename(expected, set(payload), mapping)
+        got = with_custom_fields_renamed(dict(payload), message, roots, excluded, mapping)
+        assert list(got.items()) == list(expected.items()), (message, mapping)

@@ -11,7 +11,7 @@ from ..rudder.errors import ConfigurationError, InstrumentationError
 from .company_api import CompanyApi
 from .config import GainsightConfig
 from .fields import COMPANY_FIELDS, COMPANY_ROOTS, GROUP_EXCLUSIONS
-from .mapping import add_custom_fields, apply_fields, rename, without_nulls
+from .mapping import apply_fields, with_custom_fields_renamed, without_nulls
 from .people import person_upsert
 
 GROUP_NAME = Path("traits.name")
@@ -20,9 +20,9 @@ USER_EMAIL = Path("context.traits.email")
 
 def company_payload(message: dict[str, Any], config: GainsightConfig) -> dict[str, Any]:
     payload = apply_fields(message, COMPANY_FIELDS)
-    default_keys = set(payload)
-    add_custom_fields(payload, message, COMPANY_ROOTS, GROUP_EXCLUSIONS)
-    return without_nulls(rename(payload, default_keys, config.company_map))
+    return without_nulls(
+        with_custom_fields_renamed(payload, message, COMPANY_ROOTS, GROUP_EXCLUSIONS, config.company_map)
+    )
 
 
 def check_group(message: dict[str, Any], config: GainsightConfig) -> tuple[Any, Any]:

@@ -10,7 +10,7 @@ from ..rudder.destination import DeliveryRequest
 from ..rudder.errors import ConfigurationError, InstrumentationError
 from .config import GainsightConfig
 from .fields import IDENTIFY_EXCLUSIONS, PERSON_FIELDS, PERSON_ROOTS
-from .mapping import add_custom_fields, apply_fields, lookup, rename, without_nulls
+from .mapping import apply_fields, lookup, with_custom_fields_renamed, without_nulls
 from .people import person_upsert
 
 EMAIL_FIELD = PERSON_FIELDS[0]
@@ -40,8 +40,8 @@ def identify(message: dict[str, Any], config: GainsightConfig) -> DeliveryReques
     if not is_truthy(lookup(reader, EMAIL_FIELD)):
         raise InstrumentationError("email is required for identify")
     payload = apply_fields(reader, PERSON_FIELDS)
-    default_keys = set(payload)
-    add_custom_fields(payload, message, PERSON_ROOTS, IDENTIFY_EXCLUSIONS)
-    payload = rename(payload, default_keys, config.person_map)
+    payload = with_custom_fields_renamed(
+        payload, message, PERSON_ROOTS, IDENTIFY_EXCLUSIONS, config.person_map
+    )
     synthesize_name(payload)
     return person_upsert(config, without_nulls(payload))

@@ -333,6 +333,31 @@ def add_custom_fields(
         payload.update(merged)
 
 
+def with_custom_fields_renamed(
+    payload: dict[str, Any],
+    message: dict[str, Any],
+    roots: tuple[Path, ...],
+    excluded: frozenset[str],
+    mapping: dict[str, Any],
+) -> dict[str, Any]:
+    """`rename(payload + the message's custom fields, the payload's keys, mapping)`
+    (docs/mapping.md#custom-fields), without building the custom fields the map drops when
+    they are plain (`_plain_custom_fields`): the mapped fields keep their places (a custom key
+    of the same name overrides the value), then the custom keys the map names, in first-seen
+    order, under their new names."""
+    merged = _plain_custom_fields(message, roots, excluded)
+    if merged is None:
+        default_keys = set(payload)
+        write_custom_fields(payload, custom_fields(message, roots, excluded))
+        return rename(payload, default_keys, mapping)
+    renamed = {key: merged.pop(key, value) for key, value in payload.items()}
+    if mapping and merged:
+        named = mapping.keys() & merged.keys()
+        for key in [key for key in merged if key in named] if named else ():
+            renamed[map_key(mapping[key])] = merged[key]
+    return renamed
+
+
 def map_key(target: Any) -> str:
     """A map's `to` used as a property name, as JS would (missing → "undefined")."""
     return text(target)
