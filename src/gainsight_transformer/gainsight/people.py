@@ -13,9 +13,10 @@ PEOPLE_PATH = "/v1.0/api/people"
 
 
 def person_upsert(config: GainsightConfig, payload: dict[str, Any]) -> DeliveryRequest:
-    return DeliveryRequest(
-        method="PUT",
-        endpoint=config.base_url() + PEOPLE_PATH,
-        headers={"Accesskey": header_text(config.access_key), "Content-Type": JSON_CONTENT_TYPE},
-        json_body=payload,
-    )
+    target = config.derived.get("people")
+    if target is None:
+        # The same for every event of this config; the answer only reads the headers.
+        headers = {"Accesskey": header_text(config.access_key), "Content-Type": JSON_CONTENT_TYPE}
+        target = config.derived["people"] = (config.base_url() + PEOPLE_PATH, headers)
+    endpoint, headers = target
+    return DeliveryRequest(method="PUT", endpoint=endpoint, headers=headers, json_body=payload)
