@@ -127,3 +127,19 @@ def test_reference_bodies_are_present() -> None:
         events = body["input"] if isinstance(body, dict) else body
         assert len(events) == gen_payloads.SCENARIOS[letter]["events"]
     assert "WRKJSON" in (BENCH / "reference" / "post.lua").read_text()
+
+
+def test_the_instruction_count_script_serves_every_reference_scenario() -> None:
+    for body in ("a_processor_identify1.json", "c_router_mixed100.json"):
+        command = [
+            sys.executable,
+            str(BENCH / "instructions.py"),
+            "--body",
+            body,
+            "--requests",
+            "2",
+            "--warm",
+            "1",
+        ]
+        done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
