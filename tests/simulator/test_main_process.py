@@ -12,6 +12,7 @@ import threading
 import httpx
 
 from gainsight_simulator.runner import READY_PREFIX
+from support.processes import stop
 
 
 def _read_lines(stream, lines: queue.Queue) -> None:
@@ -50,12 +51,7 @@ def test_module_runs_with_env_config(tmp_path):
                 )
                 assert empty.status_code == 200 and empty.json()["data"] == {"records": []}
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
             reader.join(timeout=5)
         stderr = process.stderr.read()
     assert process.returncode == 0, stderr

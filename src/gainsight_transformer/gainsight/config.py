@@ -38,7 +38,7 @@ class GainsightConfig:
     """Typed view of `destination.Config`; maps are built on first use and then reused."""
 
     __slots__ = ("raw", "access_key", "domain", "shared_secret", "topic_name", "tenant_id",
-                 "contract_id", "_maps", "derived")  # fmt: skip
+                 "contract_id", "_maps", "person_target")  # fmt: skip
 
     def __init__(self, raw: dict[str, Any]) -> None:
         self.raw = raw
@@ -49,8 +49,8 @@ class GainsightConfig:
         self.tenant_id = raw.get("tenantId", MISSING)
         self.contract_id = raw.get("contractId", MISSING)
         self._maps: dict[str, dict[str, Any]] = {}
-        self.derived: dict[str, Any] = {}
-        """Values computed once from this config by the calls that use them (e.g. people.py)."""
+        self.person_target: tuple[str, dict[str, str]] | None = None
+        """The Person upsert's endpoint and headers, set by people.py on first use."""
 
     def _map(self, name: str) -> dict[str, Any]:
         mapping = self._maps.get(name)

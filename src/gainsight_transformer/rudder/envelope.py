@@ -1,10 +1,13 @@
 """Success and failure elements of the processor and router answers
 (docs/wire-protocol.md#processor-transform, #router-transform).
 
-The `*_bytes` functions give an element as the JSON text the answer carries. A success element is
-assembled from bytes: its request's constant part (version, type, method, endpoint, headers,
-params), serialised once per distinct (method, endpoint, headers), then the body, the metadata
-as received and the fixed tail. Tests hold them byte for byte to `dumps` of the dict forms."""
+The answers are built by the `*_into` functions, which append an element's JSON text in pieces.
+A success element is assembled from bytes: its request's constant part (version, type, method,
+endpoint, headers, params), serialised once per distinct (method, endpoint, headers), then the
+body, the metadata as received and the fixed tail. `processor_success` and `router_success` are
+the same elements as dicts: the readable definition of their shape, which tests hold the bytes
+to (tests/rudder/test_envelope.py); the router still uses the dict form for a message it passes
+through."""
 
 from __future__ import annotations
 
