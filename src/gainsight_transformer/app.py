@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -70,7 +71,9 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, shared_dir: Path | None = None) -> FastAPI:
+    """The app; `shared_dir` is the directory a worker shares with the other workers of its
+    service (workers.py), None for a service of one process."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -81,6 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.transform_context = TransformContext(
                 http=client, egress=app.state.egress, settings=settings
             )
+            for each in app.state.destinations.values():
+                await stack.enter_async_context(each.running())
             if app.upstream is not None:
                 stack.push_async_callback(app.upstream.aclose)
                 await stack.enter_async_context(kept_fresh(app.state.upstream_features))
@@ -97,7 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     add_doc_pages(app)
-    destination = GainsightDestination(settings)
+    destination = GainsightDestination(settings, shared_dir)
     app.state.destinations = {destination.name: destination}
     app.state.egress = EgressPolicy.from_setting(settings.gainsight_host_allowlist)
     app.include_router(rudder_router)
@@ -126,6 +131,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         }
         if settings.git_commit_sha:
             answer["gitCommitSha"] = settings.git_commit_sha
+        for each in app.state.destinations.values():  # informative: /health stays 200 whatever they say
+            answer.update(await each.health())
         upstream = app.upstream
         if upstream is not None:  # informative only: Gainsight is served whatever the upstream does
             answer["upstream"] = {"url": upstream.name, "reachable": upstream.reachable}

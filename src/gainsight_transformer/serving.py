@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging.config
 import resource
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -43,11 +45,17 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def run_worker(host: str, port: int) -> None:
-    """One of several worker processes: its own SO_REUSEPORT socket on the shared port."""
+def run_worker(host: str, port: int, supervisor: int, shared_dir: Path) -> None:
+    """One of several worker processes: its own SO_REUSEPORT socket on the shared port, and the
+    directory it shares with the other workers (company store, metrics)."""
+    workers.die_with_parent(supervisor)
+    from .app import create_app  # in the worker only: the supervisor never loads the app
+
     raise_open_file_limit()
     sock = workers.reuse_port_socket(host, port)
-    uvicorn.Server(uvicorn.Config(APP, **uvicorn_options(get_settings()))).run(sockets=[sock])
+    settings = get_settings()
+    app = partial(create_app, settings, shared_dir)
+    uvicorn.Server(uvicorn.Config(app, **uvicorn_options(settings))).run(sockets=[sock])
 
 
 def serve(settings: Settings) -> int:

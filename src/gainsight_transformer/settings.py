@@ -107,6 +107,33 @@ class Settings(BaseSettings):
         description="Gainsight's fixed rate-limit window: after a 429, the tenant's Company calls fail "
         "fast until the window ends (or Retry-After); 0 disables the fast-fail.",
     )
+    company_lock_wait_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="Most seconds a group event waits for the lock on its company name (held by a "
+        "request creating that company); past it the event gets a retryable 500.",
+    )
+    company_lock_ttl_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="With REDIS_URL: expiry of a company lock in Redis, in case its holder dies; "
+        "must be longer than GROUP_DEADLINE_SECONDS. A Redis that has been up for less hands out no "
+        "lock (one restarted without its data may have lost locks still in use).",
+    )
+    redis_url: str | None = Field(
+        None,
+        description="redis://, rediss:// (TLS) or unix:// address of a Redis shared by every process of "
+        "every replica: company locks, cache and 429 windows (docs/scaling.md); unset: shared by the "
+        "workers of one host only.",
+    )
+    redis_key_prefix: str = Field(
+        "gainsight-transformer",
+        min_length=1,
+        description="Prefix of every key this service writes in Redis.",
+    )
+    redis_timeout_seconds: float = Field(
+        2.0, gt=0, description="Seconds to connect to Redis or wait for one of its answers."
+    )
     upstream_transformer_url: str | None = Field(
         None,
         description="Address of a stock rudder-transformer that answers every request this service "
@@ -137,7 +164,30 @@ class Settings(BaseSettings):
                 "GROUP_DEADLINE_SECONDS must be shorter than SHUTDOWN_TIMEOUT_SECONDS, so that requests "
                 "in flight at shutdown are answered"
             )
+        if self.redis_url and self.company_lock_ttl_seconds <= self.group_deadline_seconds:
+            raise ValueError(
+                "COMPANY_LOCK_TTL_SECONDS must be longer than GROUP_DEADLINE_SECONDS, so that no company "
+                "lock expires while its request may still create the company"
+            )
         return self
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        parts = urlsplit(value)
+        # The value is not echoed: it may carry a password.
+        if parts.scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL, e.g. redis://redis:6379/0")
+        if parts.scheme != "unix" and not parts.hostname:
+            raise ValueError("must name a host, e.g. redis://redis:6379/0")
+        try:
+            parts.port  # noqa: B018 - raises on a port that is not a number in range
+        except ValueError:
+            raise ValueError("has an invalid port") from None
+        return value
 
     @field_validator("upstream_transformer_url")
     @classmethod

@@ -11,12 +11,17 @@ idle (measured: bench/README.md, "Two workers on two cores").
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import logging
 import math
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from multiprocessing.process import BaseProcess
@@ -70,18 +75,100 @@ def reuse_port_supported() -> bool:
     return hasattr(socket, "SO_REUSEPORT") and os.name == "posix"
 
 
-def supervise(count: int, host: str, port: int, run_worker: Callable[[str, int], None]) -> int:
-    """Run `count` processes of `run_worker(host, port)`, each binding its own SO_REUSEPORT socket;
-    restart one that dies; on SIGTERM/SIGINT pass the signal on and wait for all of them. The
-    exit status: 0 after a signal, 1 when workers kept dying (more than 5 per worker in 60 s)."""
-    # The port must be free for us before any worker binds it: fail here with a clear error
-    # rather than in every worker.
-    reuse_port_socket(host, port).close()
+class PortTaken(OSError):
+    """Another instance of the service holds the port (its workers would share it silently)."""
+
+
+def claim_port(port: int) -> socket.socket | None:
+    """Hold the port for this service's workers: a Unix socket of Linux's abstract namespace named
+    by the port. The kernel keeps one such name per network namespace (the scope of TCP ports) and
+    frees it when its holder dies, so no stale file can lock a port out. None where there is no
+    abstract namespace; `PortTaken` when another instance holds it."""
+    if not sys.platform.startswith("linux"):
+        return None
+    claim = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        claim.bind(f"\0gainsight-transformer:port:{port}")
+    except OSError as exc:
+        claim.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise PortTaken(errno.EADDRINUSE, "address already in use") from None
+        return None
+    return claim
+
+
+def die_with_parent(parent: int) -> None:
+    """In a worker: be sent SIGTERM when the supervisor dies, even by SIGKILL (Linux), so no worker
+    serves on unsupervised; exit at once if it is already gone."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(0)
+
+
+PR_SET_PDEATHSIG = 1
+SHARED_DIR_PREFIX = "gainsight-transformer-"
+
+
+def shared_directory() -> Path:
+    """A directory for this start's workers to share (company store, metrics), in the runtime
+    directory when there is one; removed by the supervisor when it stops. Directories left by a
+    supervisor that was killed are removed here first."""
+    base = Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir())
+    for stale in base.glob(f"{SHARED_DIR_PREFIX}*-*"):
+        pid = stale.name.removeprefix(SHARED_DIR_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{SHARED_DIR_PREFIX}{os.getpid()}-", dir=base))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def supervise(count: int, host: str, port: int, run_worker: Callable[[str, int, int, Path], None]) -> int:
+    """Run `count` processes of `run_worker(host, port, supervisor pid, shared directory)`, each
+    binding its own SO_REUSEPORT socket; restart one that dies; on SIGTERM/SIGINT pass the signal on
+    and wait for all of them. The exit status: 0 after a signal, 1 when workers kept dying (more
+    than 5 per worker in 60 s) or when the port is taken."""
+    try:
+        # The port must be free for us before any worker binds it: fail here with the line a
+        # single process gives, rather than in every worker or, worse, sharing another instance's.
+        claim = claim_port(port)
+        reuse_port_socket(host, port).close()
+    except OSError as exc:
+        log.error("error while attempting to bind on address %r: %s", (host, port), _reason(exc))
+        return 1
+    shared = shared_directory()
+    try:
+        return _supervise(count, host, port, run_worker, shared)
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
+        if claim is not None:
+            claim.close()
+
+
+def _reason(exc: OSError) -> str:
+    return (exc.strerror or str(exc)).lower()
+
+
+def _supervise(
+    count: int, host: str, port: int, run_worker: Callable[[str, int, int, Path], None], shared: Path
+) -> int:
     context = multiprocessing.get_context("spawn")
     stopping = False
 
     def start() -> BaseProcess:
-        process = context.Process(target=run_worker, args=(host, port), daemon=False)
+        process = context.Process(target=run_worker, args=(host, port, os.getpid(), shared), daemon=False)
         process.start()
         return process
 

@@ -9,6 +9,7 @@ import pytest
 
 from gainsight_transformer.gainsight.company_cache import CompanyCache, KeyedLocks
 from gainsight_transformer.gainsight.company_search import attribute
+from gainsight_transformer.gainsight.company_store.process import ProcessStore
 from gainsight_transformer.gainsight.throttle import TenantThrottle, retry_after_seconds
 from gainsight_transformer.rudder.errors import NetworkError
 from support.fakes import FakeClock
@@ -62,21 +63,25 @@ async def test_a_cancelled_waiter_leaves_no_lock_behind():
     assert len(locks) == 0
 
 
-def test_throttle_holds_until_the_end_of_the_fixed_window():
+def _throttle(window: float, clock: FakeClock) -> TenantThrottle:
+    return TenantThrottle(ProcessStore(CompanyCache(0, 0), lock_wait=1.0, clock=clock), window, clock)
+
+
+async def test_throttle_holds_until_the_end_of_the_fixed_window():
     clock = FakeClock(6010.0)
-    throttle = TenantThrottle(60, clock)
-    throttle.trip(TENANT, NetworkError("tripped", 429), {})
-    assert throttle.blocked_until(TENANT) == 6060.0
+    throttle = _throttle(60, clock)
+    await throttle.trip(TENANT, NetworkError("tripped", 429), {})
+    assert await throttle.blocked_until(TENANT) == 6060.0
     with pytest.raises(NetworkError) as raised:
-        throttle.check(TENANT)
+        await throttle.check(TENANT)
     assert (raised.value.message, raised.value.status, raised.value.error_type) == (
         "tripped",
         429,
         "throttled",
     )
     clock.advance(50)
-    throttle.check(TENANT)
-    assert throttle.blocked_until(TENANT) is None
+    await throttle.check(TENANT)
+    assert await throttle.blocked_until(TENANT) is None
 
 
 @pytest.mark.parametrize(
@@ -92,10 +97,11 @@ def test_retry_after_as_an_http_date():
     assert retry_after_seconds({"retry-after": formatdate(now + 30, usegmt=True)}, now) == 30.0
 
 
-def test_a_zero_retry_after_does_not_hold_the_tenant():
-    throttle = TenantThrottle(60, FakeClock(6010.0))
-    throttle.trip(TENANT, NetworkError("tripped", 429), {"retry-after": "0"})
-    throttle.check(TENANT)
+async def test_a_zero_retry_after_does_not_hold_the_tenant():
+    throttle = _throttle(60, FakeClock(6010.0))
+    await throttle.trip(TENANT, NetworkError("tripped", 429), {"retry-after": "0"})
+    await throttle.check(TENANT)
+    assert await throttle.blocked_until(TENANT) is None
 
 
 def test_attribution_settles_exact_matches_and_defers_loose_ones():

@@ -189,13 +189,13 @@ async def test_zero_disables_the_cache(gainsight, clock, setting):
     await service.transform([group_of("Acme")])
     await service.transform([group_of("Acme")])
     assert len(gainsight.calls("POST", QUERY)) == 2
-    assert len(service.resolver.cache) == 0
+    assert len(service.resolver.store.cache) == 0
 
 
 async def test_the_cache_is_bounded(gainsight, clock):
     service = Service(gainsight, clock, company_cache_size=3)
     await service.transform([group_of(name) for name in COMPANIES])
-    assert len(service.resolver.cache) == 3
+    assert len(service.resolver.store.cache) == 3
 
 
 async def test_cache_entries_belong_to_one_access_key(gainsight, service):
@@ -234,7 +234,7 @@ async def test_concurrent_requests_for_one_new_company_create_it_once(gainsight,
     assert len(gainsight.calls("POST", COMPANY)) == 1
     assert len(gainsight.calls("PUT", COMPANY)) == 49
     assert len(gainsight.calls("POST", QUERY)) == (1 if cache_ttl else 50)
-    assert len(service.resolver.locks) == 0  # no lock outlives its requests
+    assert len(service.resolver.store.local_locks) == 0  # no lock outlives its requests
 
 
 # ---------------------------------------------------------------------------------------------

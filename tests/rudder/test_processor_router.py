@@ -721,4 +721,5 @@ def test_health_reports_build_version_and_commit_from_settings():
             "service": "UP",
             "version": "1.2.3-build",
             "gitCommitSha": "abc123",
+            "companyStore": {"kind": "process", "state": "up"},
         }

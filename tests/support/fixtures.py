@@ -15,6 +15,7 @@ from .processes import (
     start_simulator,
     stop,
 )
+from .redis_server import RedisServer, redis_or_skip
 
 
 @pytest.fixture(scope="session")
@@ -69,3 +70,9 @@ def upstream(recording_upstream: RecordingUpstream) -> RecordingUpstream:
     """The session's recording upstream, forgetting earlier tests' requests and modes."""
     recording_upstream.reset()
     return recording_upstream
+
+
+@pytest.fixture
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A fresh redis-server on a free loopback port (skips, saying why, without the program)."""
+    yield from redis_or_skip(tmp_path_factory.mktemp("redis"))

@@ -137,7 +137,7 @@ class CompanyApi:
     ) -> Answer:
         tenant = tenant_of(config)
         if self._throttle is not None:
-            self._throttle.check(tenant)  # a tenant answered 429 this window: fail fast
+            await self._throttle.check(tenant)  # a tenant answered 429 this window: fail fast
         labels = SEARCH_LABELS if op == "search" else WRITE_LABELS
         answer = await self._call(method, url, config, payload, labels)
         if not 200 <= answer.status <= 299:
@@ -147,7 +147,7 @@ class CompanyApi:
             message = f"failed to {op} group {json_text(answer.body)}"
             error = NetworkError(_failure_text(message, answer), answer.status, answer)
             if answer.status == 429 and self._throttle is not None:
-                self._throttle.trip(tenant, error, answer.headers)
+                await self._throttle.trip(tenant, error, answer.headers)
             raise error
         if answer.body == "" or answer.status != 200:
             raise RetryableError(_failure_text(f"failed to {op} group", answer))

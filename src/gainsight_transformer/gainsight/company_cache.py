@@ -1,4 +1,4 @@
-"""Process-wide helpers of Company resolution: the name → Gsid TTL cache and per-name locks."""
+"""In-process building blocks of the company stores: the name → Gsid TTL cache and per-key locks."""
 
 from __future__ import annotations
 
@@ -90,6 +90,10 @@ class KeyedLocks:
             self.release(taken)
             raise
         return taken
+
+    def busy(self, keys: Iterable[Any]) -> bool:
+        """Whether any of `keys` is held or waited for now (taking them would wait)."""
+        return any(key in self._entries for key in keys)
 
     def release(self, keys: Iterable[Any]) -> None:
         for key in keys:

@@ -2,8 +2,9 @@
 
 Per tenant (base URL + access key): names found in the TTL cache skip the search; the others are
 searched together (company_search) under per-name single-flight locks held until their creates are
-done, so concurrent requests of this process never create the same company twice; then creates
-and updates go out folded and batched (company_writes). Every event ends with the Gsid its Person
+done, so concurrent requests never create the same company twice (within this process, the
+workers of this host or every replica: company_store); then creates and updates go out folded and
+batched (company_writes). Every event ends with the Gsid its Person
 PUT links to, or with the error the original would have given it.
 
 A cached name still gets its (folded) update: the original always writes the company payload, so
@@ -16,17 +17,19 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from ..rudder.egress import EgressPolicy
 from ..rudder.errors import TransformationFault, TransformError
+from ..settings import Settings
 from ..telemetry import metrics
 from .company_api import CompanyApi, tenant_of
-from .company_cache import CompanyCache, KeyedLocks
 from .company_jobs import GroupJob, name_key
 from .company_search import NameSearch
+from .company_store import CompanyStore, LockTimeout, StoreError, company_store
 from .company_writes import CompanyWriter
 from .group import company_payload, resolve_company
 from .throttle import Tenant, TenantThrottle
@@ -39,32 +42,34 @@ def internal_fault(exc: BaseException) -> TransformationFault:
 
 
 class CompanyResolver:
-    """Process-wide state of group resolution: cache, locks, throttle and batch sizes."""
+    """Group resolution over a company store (locks, cache, 429 windows) and the batch sizes."""
 
     def __init__(
         self,
+        store: CompanyStore,
         *,
-        cache: CompanyCache | None = None,
-        throttle: TenantThrottle | None = None,
+        throttle_window: float = 0,
+        clock: Callable[[], float] = time.time,
         chunk_size: int = 500,
         batch_size: int = 50,
     ) -> None:
-        self.cache = cache if cache is not None else CompanyCache(ttl=0, size=0)
-        self.throttle = throttle if throttle is not None else TenantThrottle(window=0)
-        self.locks = KeyedLocks()
+        self.store = store
+        self.throttle = TenantThrottle(store, throttle_window, clock)
         self.chunk_size = chunk_size
         self.batch_size = batch_size
 
     @classmethod
     def from_settings(
         cls,
-        settings: Any,
+        settings: Settings,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
+        shared_dir: Path | None = None,
     ) -> CompanyResolver:
         return cls(
-            cache=CompanyCache(settings.company_cache_ttl_seconds, settings.company_cache_size, monotonic),
-            throttle=TenantThrottle(settings.company_throttle_window_seconds, clock),
+            company_store(settings, shared_dir, clock, monotonic),
+            throttle_window=settings.company_throttle_window_seconds,
+            clock=clock,
             chunk_size=settings.company_search_chunk_size,
             batch_size=settings.company_write_batch_size,
         )
@@ -82,40 +87,42 @@ class CompanyResolver:
             return_exceptions=True,
         )
         for members, result in zip(tenants.values(), results, strict=True):
-            if isinstance(result, Exception):
-                fault = internal_fault(result)
-                for job in members:
-                    if job.error is None and job.gsid is None:
-                        job.error = fault
+            if isinstance(result, StoreError | LockTimeout):
+                _fail_unresolved(members, result)
+            elif isinstance(result, Exception):
+                _fail_unresolved(members, internal_fault(result))
             elif isinstance(result, BaseException):
                 raise result
 
-    def _known(self, tenant: Tenant, keys: list[str]) -> set[str]:
-        return {key for key in keys if self.cache.get((*tenant, key)) is not None}
-
     async def _tenant(self, api: CompanyApi, tenant: Tenant, jobs: list[GroupJob]) -> None:
+        store = self.store
         names: dict[str, Any] = {}
         for job in jobs:
             names.setdefault(job.key, job.name)
-        known = self._known(tenant, list(names))
-        if self.cache.enabled:
+        known = await store.known(tenant, list(names))
+        if store.cache_enabled:
             metrics.COMPANY_CACHE.inc(("hit",), len(known))
             metrics.COMPANY_CACHE.inc(("miss",), len(names) - len(known))
         misses = [key for key in names if key not in known]
-        held = await self.locks.acquire((tenant[0], key) for key in misses)
+        held = await store.lock(tenant, misses)
         try:
-            known |= self._known(tenant, misses)  # created meanwhile by a request we waited for
+            if misses:  # created meanwhile by a request we waited for
+                known |= await store.known(tenant, misses)
             search = NameSearch(api, jobs[0].config, self.chunk_size)
             await search.run({key: names[key] for key in misses if key not in known})
-            for key, gsid in search.gsids.items():
-                self.cache.put((*tenant, key), gsid)
+            await store.remember(tenant, search.gsids)
             for job in jobs:
                 outcome = True if job.key in known else search.outcomes[job.key]
                 self._prepare(job, outcome, cached=job.key in known)
-            writer = CompanyWriter(api, jobs[0].config, self.batch_size, self._saved_by(tenant))
-            await writer.write([job for job in jobs if job.error is None])
+            ready = [job for job in jobs if job.error is None]
+            if any(job.exists is False for job in ready):
+                await store.confirm(held)  # no create unless the names are still ours alone
+            saved: dict[str, Any] = {}
+            writer = CompanyWriter(api, jobs[0].config, self.batch_size, _saved_into(saved))
+            await writer.write(ready)
+            await store.remember(tenant, saved)
         finally:
-            self.locks.release(held)
+            await store.unlock(held)
         await self._replay(api, tenant, [job for job in jobs if job.replay])
 
     @staticmethod
@@ -132,29 +139,42 @@ class CompanyResolver:
         except Exception as exc:
             job.error = internal_fault(exc)
 
-    def _saved_by(self, tenant: Tenant) -> Callable[[dict[str, Any], Any], None]:
-        def saved(record: dict[str, Any], gsid: Any) -> None:
-            if "Name" in record:
-                self.cache.put((*tenant, name_key(record["Name"])), gsid)
-
-        return saved
-
     async def _replay(self, api: CompanyApi, tenant: Tenant, jobs: list[GroupJob]) -> None:
         """Resolve events again one by one, in event order, exactly as the original does."""
         if not jobs:
             return
+        store = self.store
         for job in jobs:
-            self.cache.discard((*tenant, job.key))
-        held = await self.locks.acquire((tenant[0], job.key) for job in jobs)
+            job.error, job.gsid = None, None
+        await store.forget(tenant, [job.key for job in jobs])
+        held = await store.lock(tenant, [job.key for job in jobs])
         try:
+            await store.confirm(held)
+            saved: dict[str, Any] = {}
             for job in jobs:
-                job.error, job.gsid = None, None
                 try:
                     job.gsid = await resolve_company(job.message, job.config, api, job.name)
                 except TransformError as error:
                     job.error = error
                 else:
                     if job.record is not None:
-                        self._saved_by(tenant)(job.record, job.gsid)
+                        _saved_into(saved)(job.record, job.gsid)
+            await store.remember(tenant, saved)
         finally:
-            self.locks.release(held)
+            await store.unlock(held)
+
+
+def _saved_into(saved: dict[str, Any]) -> Callable[[dict[str, Any], Any], None]:
+    """A writer's `on_saved`: a company written under a `Name` is known to exist under it."""
+
+    def on_saved(record: dict[str, Any], gsid: Any) -> None:
+        if "Name" in record:
+            saved[name_key(record["Name"])] = gsid
+
+    return on_saved
+
+
+def _fail_unresolved(jobs: list[GroupJob], error: TransformError) -> None:
+    for job in jobs:
+        if job.error is None and job.gsid is None:
+            job.error = error

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from ..jsvalues import is_truthy
@@ -51,11 +53,25 @@ class GainsightDestination:
     definition_name = "GAINSIGHT"
     delivery_paths = ApiPaths("Gainsight", frozenset({PEOPLE_PATH, EVENTS_PATH, QUERY_PATH, COMPANY_PATH}))
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, shared_dir: Path | None = None) -> None:
         settings = settings or Settings()
-        # Process-wide: the company cache, single-flight locks and 429 fast-fail live across requests.
-        self.companies = CompanyResolver.from_settings(settings)
+        # Across requests: the company cache, single-flight locks and 429 fast-fail, kept in this
+        # process, in the workers' `shared_dir` or in Redis (company_store).
+        self.companies = CompanyResolver.from_settings(settings, shared_dir=shared_dir)
         self.group_deadline = settings.group_deadline_seconds
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Held by the app's lifespan: the company store's connections."""
+        store = self.companies.store
+        await store.open()
+        try:
+            yield
+        finally:
+            await store.aclose()
+
+    async def health(self) -> dict[str, Any]:
+        return {"companyStore": await self.companies.store.health()}
 
     async def transform(self, events: list[Event], ctx: TransformContext) -> list[Outcome]:
         outcomes: list[Outcome | None] = [None] * len(events)

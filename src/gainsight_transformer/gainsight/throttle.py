@@ -3,7 +3,7 @@
 Gainsight counts calls per tenant in fixed windows aligned to the clock (10:00:00-10:00:59,
 docs/gainsight-api.md#rate-limits). Once a call is answered 429 every further call in the same
 window is wasted budget, so the tenant's next Company calls fail here with the same throttled error
-(status 429, errorType `throttled`, the E1 text of the answer that tripped it) until the window
+(status 429, errorType `throttled`, the error text the tripping answer gave its event) until the window
 ends, or until the answer's `Retry-After` when it has one.
 """
 
@@ -13,8 +13,12 @@ import math
 import time
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 
 from ..rudder.errors import NetworkError
+
+if TYPE_CHECKING:
+    from .company_store import CompanyStore
 
 Tenant = tuple[str, str]
 #: A `Retry-After` longer than this is not believed (a misconfigured proxy must not block for days).
@@ -37,41 +41,35 @@ def retry_after_seconds(headers: dict[str, str] | None, now: float) -> float | N
 
 
 class TenantThrottle:
-    """Per tenant (base URL, access key): until when calls fail fast, and with which error."""
+    """Per tenant (base URL, access key): until when calls fail fast, and with which error; the
+    windows live in the company store, so every process that shares it fails fast together."""
 
-    def __init__(self, window: float = 60.0, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, store: CompanyStore, window: float = 60.0, clock: Callable[[], float] = time.time):
+        self.store = store
         self.window = window
         self.clock = clock
-        self._blocked: dict[Tenant, tuple[float, str]] = {}
 
     @property
     def enabled(self) -> bool:
         return self.window > 0
 
-    def check(self, tenant: Tenant) -> None:
+    async def check(self, tenant: Tenant) -> None:
         """Raise the tripping error again while the tenant is blocked."""
-        entry = self._blocked.get(tenant)
-        if entry is None:
+        if not self.enabled:
             return
-        until, message = entry
-        if self.clock() < until:
-            raise NetworkError(message, 429)
-        del self._blocked[tenant]
+        entry = await self.store.blocked(tenant)
+        if entry is not None and self.clock() < entry[0]:
+            raise NetworkError(entry[1], 429)
 
-    def trip(self, tenant: Tenant, error: NetworkError, headers: dict[str, str] | None) -> None:
+    async def trip(self, tenant: Tenant, error: NetworkError, headers: dict[str, str] | None) -> None:
         if not self.enabled:
             return
         now = self.clock()
         delay = retry_after_seconds(headers, now)
         until = now + delay if delay is not None else (math.floor(now / self.window) + 1) * self.window
         if until > now:
-            self._blocked[tenant] = (until, error.message)
-        self._prune(now)
+            await self.store.block(tenant, until, error.message)
 
-    def blocked_until(self, tenant: Tenant) -> float | None:
-        entry = self._blocked.get(tenant)
-        return entry[0] if entry is not None else None
-
-    def _prune(self, now: float) -> None:
-        for tenant in [t for t, (until, _) in self._blocked.items() if until <= now]:
-            del self._blocked[tenant]
+    async def blocked_until(self, tenant: Tenant) -> float | None:
+        entry = await self.store.blocked(tenant)
+        return entry[0] if entry is not None and self.clock() < entry[0] else None

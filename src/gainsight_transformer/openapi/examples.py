@@ -324,9 +324,25 @@ MERGED_FEATURES = {
     "supportTransformerProxyV1": True,
     "supportDestTransformCompactedPayloadV1": False,
 }
-HEALTH = {"service": "UP", "version": "0.1.0", "gitCommitSha": "7cec6e9"}
+HEALTH = {
+    "service": "UP",
+    "version": "0.1.0",
+    "gitCommitSha": "7cec6e9",
+    "companyStore": {"kind": "process", "state": "up"},
+}
 HEALTH_WITH_UPSTREAM = {
     "service": "UP",
     "version": "0.1.0",
     "upstream": {"url": "http://rudder-transformer:9090", "reachable": True},
+    "companyStore": {"kind": "process", "state": "up"},
+}
+HEALTH_WITH_REDIS_DOWN = {
+    "service": "UP",
+    "version": "0.1.0",
+    "companyStore": {
+        "kind": "redis",
+        "url": "redis://redis:6379/0",
+        "state": "down",
+        "error": "ConnectionError",
+    },
 }

@@ -12,6 +12,7 @@ from typing import Any
 from .examples import (
     FEATURES,
     HEALTH,
+    HEALTH_WITH_REDIS_DOWN,
     HEALTH_WITH_UPSTREAM,
     MERGED_FEATURES,
     PROCESSOR_ANSWER,
@@ -301,6 +302,7 @@ HEALTH_ROUTE = _route(
             {
                 "up": ("a build with GIT_COMMIT_SHA set", HEALTH),
                 "upstream": ("with UPSTREAM_TRANSFORMER_URL set", HEALTH_WITH_UPSTREAM),
+                "redisDown": ("with REDIS_URL set while Redis does not answer", HEALTH_WITH_REDIS_DOWN),
             },
         )
     },

@@ -325,6 +325,19 @@ HEALTH_SCHEMA = {
             "required": ["url", "reachable"],
             "properties": {"url": STRING, "reachable": {"type": ["boolean", "null"]}},
         },
+        "companyStore": {
+            "type": "object",
+            "description": "Where group's company locks, cache and 429 windows live: `process` (one "
+            "worker), `host` (the workers of one host) or `redis` (REDIS_URL, shown without "
+            "credentials), and whether it answers now; /health stays 200 when it does not.",
+            "required": ["kind", "state"],
+            "properties": {
+                "kind": {"enum": ["process", "host", "redis"]},
+                "state": {"enum": ["up", "down"]},
+                "url": STRING,
+                "error": STRING,
+            },
+        },
     },
 }
 ERROR_SCHEMA = {"type": "object", "required": ["error"], "properties": {"error": STRING}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -45,4 +46,12 @@ class Destination(Protocol):
         self, events: list[Event], ctx: TransformContext
     ) -> list[DeliveryRequest | TransformError]:
         """One result per event, same order; events given here have no `error`."""
+        ...
+
+    def running(self) -> AbstractAsyncContextManager[None]:
+        """Held while the app runs (its lifespan): connections the destination keeps open."""
+        ...
+
+    async def health(self) -> dict[str, Any]:
+        """Merged into /health's answer: the state of what the destination depends on."""
         ...

@@ -102,8 +102,24 @@ OUTGOING_LATENCY = Timings(
 )
 COMPANY_CACHE = Counts(
     "gainsight_company_cache_lookups",
-    "Company name lookups in the in-process cache of group: hit (search skipped) or miss.",
+    "Company name lookups in the company cache of group: hit (search skipped) or miss.",
     ("result",),
+)
+COMPANY_LOCK_WAITS = Counts(
+    "gainsight_company_lock_waits",
+    "group requests that had to wait for a company name lock held by another request, by store.",
+    ("store",),
+)
+COMPANY_LOCK_TIMEOUTS = Counts(
+    "gainsight_company_lock_timeouts",
+    "group requests whose company name locks stayed taken past COMPANY_LOCK_WAIT_SECONDS (their "
+    "group events got a retryable 500), by store.",
+    ("store",),
+)
+COMPANY_STORE_ERRORS = Counts(
+    "gainsight_company_store_errors",
+    "Failed operations of the company store (Redis or the workers' shared files), by store and operation.",
+    ("store", "operation"),
 )
 FORWARDED = Counts(
     "gainsight_transformer_forwarded_requests",
@@ -116,7 +132,18 @@ FORWARD_LATENCY = Timings(
     "Time from receiving a request to the end of the upstream transformer's answer, by route template.",
     ("route",),
 )
-ALL = (HTTP_REQUESTS, EVENTS, OUTGOING_REQUESTS, OUTGOING_LATENCY, COMPANY_CACHE, FORWARDED, FORWARD_LATENCY)
+ALL = (
+    HTTP_REQUESTS,
+    EVENTS,
+    OUTGOING_REQUESTS,
+    OUTGOING_LATENCY,
+    COMPANY_CACHE,
+    COMPANY_LOCK_WAITS,
+    COMPANY_LOCK_TIMEOUTS,
+    COMPANY_STORE_ERRORS,
+    FORWARDED,
+    FORWARD_LATENCY,
+)
 
 
 class _Collector(Collector):
