@@ -149,9 +149,9 @@ class RedisStore(CompanyStore):
                 if settling:
                     if time.monotonic() + settling >= deadline:
                         raise self._error(
-                            "hand out company locks",
-                            f"Redis started less than {self.settle} s ago and hands out no lock before "
-                            "(COMPANY_LOCK_TTL_SECONDS: locks taken before a restart may still be in use)",
+                            "take a company lock",
+                            f"Redis has been up less than {self.settle} s (COMPANY_LOCK_TTL_SECONDS), and "
+                            "until then locks taken before a restart may still be in use",
                         )
                     await asyncio.sleep(settling)
                     continue
