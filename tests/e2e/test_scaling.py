@@ -329,3 +329,33 @@ def test_a_redis_url_of_another_scheme_stops_the_start_with_one_line() -> None:
     assert result.returncode == 2
     assert "REDIS_URL: must be a redis://, rediss:// or unix:// URL" in result.stderr
     assert "secret" not in result.stderr
+
+
+def test_identify_and_track_never_touch_redis(
+    services: Callable[..., str], sim: Simulator, redis_server: RedisServer
+) -> None:
+    import redis as redis_client
+
+    url = services(WORKERS="2", REDIS_URL=redis_server.url, **FAST_GROUPS)
+    client = redis_client.Redis(port=redis_server.port)
+    try:
+        client.config_resetstat()
+        config = destination(sim.domain, "k-quiet")
+        messages = [
+            {"type": "identify", "traits": {"email": f"q{i}@scale.example"}} if i % 2 else
+            {"type": "track", "event": "Ticket Resolved", "properties": {"n": i}}
+            for i in range(40)
+        ]  # fmt: skip
+        elements = [
+            {"message": m, "metadata": {"jobId": i}, "destination": config} for i, m in enumerate(messages)
+        ]
+        for route, body in (
+            ("/v0/destinations/gainsight", elements),
+            ("/routerTransform", {"destType": "gainsight", "input": elements}),
+        ):
+            response = httpx.post(f"{url}{route}", json=body, timeout=30)
+            assert response.status_code == 200
+        commands = {name for name in client.info("commandstats") if name != "cmdstat_info"}
+        assert commands == {"cmdstat_config|resetstat"}  # only this test's own RESETSTAT
+    finally:
+        client.close()
