@@ -128,17 +128,6 @@ def slow_searches(sim: Simulator, ms: int = 150) -> None:
     sim.fault(kind="delay", ms=ms, count=100_000, path=QUERY)
 
 
-def wait_until_redis_up_for(redis: RedisServer, seconds: float) -> None:
-    import redis as redis_client
-
-    client = redis_client.Redis(port=redis.port)
-    try:
-        while int(client.info("server")["uptime_in_seconds"]) < seconds:
-            time.sleep(0.2)
-    finally:
-        client.close()
-
-
 def _statuses(outputs: list[dict[str, Any]]) -> Counter[int]:
     return Counter(output["statusCode"] for output in outputs)
 
@@ -163,7 +152,7 @@ def test_three_instances_of_two_workers_sharing_redis_create_each_company_once(
     services: Callable[..., str], sim: Simulator, redis_server: RedisServer
 ) -> None:
     urls = [services(WORKERS="2", REDIS_URL=redis_server.url, **FAST_GROUPS) for _ in range(3)]
-    wait_until_redis_up_for(redis_server, LOCK_TTL)
+    redis_server.wait_up_for(LOCK_TTL)
     slow_searches(sim)
     everything: list[str] = []
     for round_ in range(4):
@@ -179,7 +168,7 @@ def test_a_429_seen_by_one_instance_stops_the_company_calls_of_the_others(
     services: Callable[..., str], sim: Simulator, redis_server: RedisServer
 ) -> None:
     first, second = (services(REDIS_URL=redis_server.url, **FAST_GROUPS) for _ in range(2))
-    wait_until_redis_up_for(redis_server, LOCK_TTL)
+    redis_server.wait_up_for(LOCK_TTL)
     sim.fault(kind="status", status=429, count=1, path=QUERY, headers={"Retry-After": "30"})
     [tripped] = burst([first], [_request(sim, "k-429", ["Throttled Inc"], "a")])
     assert (tripped["statusCode"], tripped["statTags"]["errorType"]) == (429, "throttled")
@@ -197,7 +186,7 @@ def test_redis_killed_mid_burst_duplicates_nothing_and_the_retried_events_succee
     services: Callable[..., str], sim: Simulator, redis_server: RedisServer
 ) -> None:
     urls = [services(WORKERS="2", REDIS_URL=redis_server.url, **FAST_GROUPS) for _ in range(2)]
-    wait_until_redis_up_for(redis_server, LOCK_TTL)
+    redis_server.wait_up_for(LOCK_TTL)
     slow_searches(sim, ms=300)
     names = [f"Restart {i}" for i in range(10)]
     bodies = [_request(sim, "k-restart", names, f"r{r}") for r in range(40)]
@@ -224,7 +213,7 @@ def test_redis_killed_mid_burst_duplicates_nothing_and_the_retried_events_succee
     assert health.status_code == 200 and health.json()["companyStore"]["state"] == "down"
 
     redis_server.start()  # empty: no lock, no cache survived
-    wait_until_redis_up_for(redis_server, LOCK_TTL)
+    redis_server.wait_up_for(LOCK_TTL)
     retried = burst(urls, [_request(sim, "k-restart", names, f"again{r}") for r in range(20)])
     assert _statuses(retried) == {200: 200}
     assert created(sim) == Counter({name: 1 for name in names})

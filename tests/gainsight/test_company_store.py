@@ -38,19 +38,10 @@ def redis_store(url: str, **options: float) -> RedisStore:
     )
 
 
-def up_for(server: RedisServer, seconds: int) -> None:
-    client = redis.Redis(port=server.port)
-    try:
-        while int(client.info("server")["uptime_in_seconds"]) < seconds:
-            time.sleep(0.1)
-    finally:
-        client.close()
-
-
 @pytest.fixture
 async def two(redis_server: RedisServer) -> AsyncIterator[tuple[RedisStore, RedisStore]]:
     """Two stores on one Redis, as two replicas would have."""
-    up_for(redis_server, 1)
+    redis_server.wait_up_for(1)
     first, second = redis_store(redis_server.url), redis_store(redis_server.url)
     await first.open()
     await second.open()

@@ -73,6 +73,21 @@ class RedisServer:
             time.sleep(0.05)
         return self
 
+    def wait_up_for(self, seconds: float, timeout: float = 60.0) -> None:
+        """Until this Redis has been up `seconds` (its own uptime_in_seconds): the Redis company
+        store hands out no lock before it has been up COMPANY_LOCK_TTL_SECONDS."""
+        import redis
+
+        client = redis.Redis(port=self.port)
+        deadline = time.monotonic() + timeout
+        try:
+            while int(client.info("server")["uptime_in_seconds"]) < seconds:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"redis-server on port {self.port} did not stay up")
+                time.sleep(0.1)
+        finally:
+            client.close()
+
     def kill(self) -> None:
         """SIGKILL: what a crashed or evicted Redis looks like to its clients."""
         if self.process is not None and self.process.poll() is None:
