@@ -158,7 +158,7 @@ async def test_nothing_written_to_redis_names_the_access_key_or_the_company(
 
 async def test_an_unreachable_redis_fails_group_work_clearly_and_fails_open_on_429_windows() -> None:
     store = redis_store(f"redis://127.0.0.1:{free_port()}/0", timeout=0.2)
-    errors = metrics.COMPANY_STORE_ERRORS.values.get(("redis", "read the company cache"), 0)
+    errors = metrics.COMPANY_STORE_ERRORS.values.get(("redis", "cache_read"), 0)
     try:
         await store.open()  # a warning, not an exception
         with pytest.raises(StoreError, match=r"company store \(redis\) failed to read the company cache"):
@@ -169,7 +169,7 @@ async def test_an_unreachable_redis_fails_group_work_clearly_and_fails_open_on_4
         assert await store.blocked(TENANT) is None  # Gainsight itself says when it throttles
         health = await store.health()
         assert health["state"] == "down" and health["kind"] == "redis"
-        assert metrics.COMPANY_STORE_ERRORS.values[("redis", "read the company cache")] == errors + 1
+        assert metrics.COMPANY_STORE_ERRORS.values[("redis", "cache_read")] == errors + 1
     finally:
         await store.aclose()
 

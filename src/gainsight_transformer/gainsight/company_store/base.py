@@ -24,6 +24,18 @@ from ...telemetry import metrics
 from ..company_cache import KeyedLocks
 from ..throttle import Tenant
 
+#: The `operation` label of gainsight_company_store_errors_total, and what it means.
+OPERATIONS = {
+    "lock": "take a company lock",
+    "release": "release a company lock",
+    "confirm": "confirm a company lock",
+    "cache_read": "read the company cache",
+    "cache_write": "write the company cache",
+    "cache_forget": "forget a cached company",
+    "window_read": "read a 429 window",
+    "window_write": "share a 429 window",
+}
+
 
 class StoreError(RetryableError):
     """The shared store did not answer (down, slow, refused): the group event is retried later."""
@@ -126,9 +138,11 @@ class CompanyStore(ABC):
         counter.inc((self.kind,))
 
     def _error(self, operation: str, exc: BaseException | str) -> StoreError:
+        """Count a failed `operation` (a key of OPERATIONS) and word it for the event's error."""
         metrics.COMPANY_STORE_ERRORS.inc((self.kind, operation))
         reason = exc if isinstance(exc, str) else type(exc).__name__
-        return StoreError(f"the company store ({self.kind}) failed to {operation}: {reason}; retry")
+        doing = OPERATIONS[operation]
+        return StoreError(f"the company store ({self.kind}) failed to {doing}: {reason}; retry")
 
     @abstractmethod
     async def _take(self, tenant: Tenant, keys: list[str], deadline: float) -> tuple[Any, bool]:

@@ -101,7 +101,7 @@ class HostStore(CompanyStore):
     # ----- locks -----
     async def _take(self, tenant: Tenant, keys: list[str], deadline: float) -> tuple[Any, bool]:
         if self._fd is None:
-            raise self._error("take a company lock", "the store is not open")
+            raise self._error("lock", "the store is not open")
         scope = lock_scope(tenant)
         offsets = sorted({byte_of(scope, key) for key in keys})
         taken: list[int] = []
@@ -117,7 +117,7 @@ class HostStore(CompanyStore):
                 taken.append(offset)
         except OSError as exc:
             self._unlock(taken)
-            raise self._error("take a company lock", exc) from None
+            raise self._error("lock", exc) from None
         except BaseException:
             self._unlock(taken)
             raise
@@ -164,7 +164,7 @@ class HostStore(CompanyStore):
         try:
             return await self._run(read)
         except sqlite3.Error as exc:
-            raise self._error("read the company cache", exc) from None
+            raise self._error("cache_read", exc) from None
 
     async def remember(self, tenant: Tenant, gsids: dict[str, Any]) -> None:
         if not self.cache_enabled or not gsids:
@@ -187,7 +187,7 @@ class HostStore(CompanyStore):
         try:
             await self._run(write)
         except sqlite3.Error as exc:
-            self._error("write the company cache", exc)
+            self._error("cache_write", exc)
 
     async def forget(self, tenant: Tenant, keys: list[str]) -> None:
         if not self.cache_enabled or not keys:
@@ -202,7 +202,7 @@ class HostStore(CompanyStore):
         try:
             await self._run(delete)
         except sqlite3.Error as exc:
-            raise self._error("forget a cached company", exc) from None
+            raise self._error("cache_forget", exc) from None
 
     # ----- 429 windows -----
     async def blocked(self, tenant: Tenant) -> tuple[float, str] | None:
@@ -219,7 +219,7 @@ class HostStore(CompanyStore):
         try:
             return await self._run(read)
         except sqlite3.Error as exc:
-            self._error("read a 429 window", exc)
+            self._error("window_read", exc)
             return None
 
     async def block(self, tenant: Tenant, until: float, message: str) -> None:
@@ -233,7 +233,7 @@ class HostStore(CompanyStore):
         try:
             await self._run(write)
         except sqlite3.Error as exc:
-            self._error("share a 429 window", exc)
+            self._error("window_write", exc)
 
     async def health(self) -> dict[str, Any]:
         return {"kind": self.kind, "state": "up" if self._db is not None else "down"}

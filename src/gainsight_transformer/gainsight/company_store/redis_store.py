@@ -149,7 +149,7 @@ class RedisStore(CompanyStore):
                 if settling:
                     if time.monotonic() + settling >= deadline:
                         raise self._error(
-                            "take a company lock",
+                            "lock",
                             f"Redis has been up less than {self.settle} s (COMPANY_LOCK_TTL_SECONDS), and "
                             "until then locks taken before a restart may still be in use",
                         )
@@ -161,7 +161,7 @@ class RedisStore(CompanyStore):
                 delay = min(delay * 2, 0.1)
         except RedisError as exc:
             await self._give_quietly(lock_keys, token)
-            raise self._error("take a company lock", exc) from None
+            raise self._error("lock", exc) from None
         except BaseException:
             await self._give_quietly(lock_keys, token)
             raise
@@ -175,7 +175,7 @@ class RedisStore(CompanyStore):
         try:
             await self._give_script(keys=lock_keys, args=[token])
         except RedisError as exc:
-            self._error("release a company lock", exc)
+            self._error("release", exc)
             log.warning(
                 "company store: could not release %d lock(s) (%s); they expire by themselves",
                 len(lock_keys),
@@ -189,9 +189,9 @@ class RedisStore(CompanyStore):
         try:
             still = await self._confirm_script(keys=lock_keys, args=[token, self.lock_ttl_ms])
         except RedisError as exc:
-            raise self._error("confirm a company lock", exc) from None
+            raise self._error("confirm", exc) from None
         if not still:
-            raise self._error("confirm a company lock", "the lock was lost (Redis restarted or flushed?)")
+            raise self._error("confirm", "the lock was lost (Redis restarted or flushed?)")
 
     # ----- cache -----
     async def known(self, tenant: Tenant, keys: list[str]) -> set[str]:
@@ -201,7 +201,7 @@ class RedisStore(CompanyStore):
         try:
             values = await self.redis.mget([self._gsid_key(digest, key) for key in keys])
         except RedisError as exc:
-            raise self._error("read the company cache", exc) from None
+            raise self._error("cache_read", exc) from None
         return {key for key, value in zip(keys, values, strict=True) if value is not None}
 
     async def remember(self, tenant: Tenant, gsids: dict[str, Any]) -> None:
@@ -215,7 +215,7 @@ class RedisStore(CompanyStore):
                 await pipe.execute()
         except RedisError as exc:
             # Not fatal: the next request searches again, under the lock.
-            self._error("write the company cache", exc)
+            self._error("cache_write", exc)
 
     async def forget(self, tenant: Tenant, keys: list[str]) -> None:
         if not self.cache_enabled or not keys:
@@ -224,7 +224,7 @@ class RedisStore(CompanyStore):
         try:
             await self.redis.delete(*(self._gsid_key(digest, key) for key in keys))
         except RedisError as exc:
-            raise self._error("forget a cached company", exc) from None
+            raise self._error("cache_forget", exc) from None
 
     # ----- 429 windows -----
     async def blocked(self, tenant: Tenant) -> tuple[float, str] | None:
@@ -234,7 +234,7 @@ class RedisStore(CompanyStore):
         try:
             value = await self.redis.get(self._throttle_key(tenant))
         except RedisError as exc:
-            self._error("read a 429 window", exc)
+            self._error("window_read", exc)
             return None  # fail open: Gainsight answers 429 again if it still counts
         if value is None:
             return None
@@ -256,7 +256,7 @@ class RedisStore(CompanyStore):
                 self._throttle_key(tenant), json.dumps([until, message]), pxat=int(until * 1000)
             )
         except RedisError as exc:
-            self._error("share a 429 window", exc)
+            self._error("window_write", exc)
 
     # ----- life -----
     async def open(self) -> None:
