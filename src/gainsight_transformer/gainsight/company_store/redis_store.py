@@ -84,6 +84,23 @@ def redacted(url: str) -> str:
     return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
+class _NotOpen:
+    """Stands for the client before `open` and after `aclose`: every call is a RedisError, which
+    the store turns into its usual retryable StoreError."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise RedisError("the Redis client is not open (outside the app's lifespan)")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise RedisError("the Redis client is not open (outside the app's lifespan)")
+
+    async def aclose(self) -> None:
+        return None
+
+
+_NOT_OPEN: Any = _NotOpen()
+
+
 class RedisStore(CompanyStore):
     kind = "redis"
 
@@ -109,10 +126,15 @@ class RedisStore(CompanyStore):
         self.timeout = timeout
         self.clock = clock
         self._blocked: dict[Tenant, tuple[float, str]] = {}  # windows already read from Redis
-        self.redis: Redis = Redis.from_url(
-            url,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
+        self.redis: Redis = _NOT_OPEN
+        self._take_script = self._give_script = self._confirm_script = _NOT_OPEN
+
+    def _connect(self) -> None:
+        """The client and its pool, made by `open` (the app's lifespan), one per process."""
+        self.redis = Redis.from_url(
+            self.url,
+            socket_timeout=self.timeout,
+            socket_connect_timeout=self.timeout,
             # One more try on a fresh connection: a pooled one may have died with a Redis restart.
             retry=Retry(NoBackoff(), 1),
             health_check_interval=30,
@@ -260,6 +282,7 @@ class RedisStore(CompanyStore):
 
     # ----- life -----
     async def open(self) -> None:
+        self._connect()
         try:
             await self.redis.ping()
         except RedisError as exc:
@@ -274,6 +297,7 @@ class RedisStore(CompanyStore):
 
     async def aclose(self) -> None:
         await self.redis.aclose()
+        self.redis = _NOT_OPEN
 
     async def health(self) -> dict[str, Any]:
         answer: dict[str, Any] = {"kind": self.kind, "url": redacted(self.url)}
