@@ -1,4 +1,5 @@
-"""Reads deploy/kubernetes/ and the Dockerfile for the deployment tests."""
+"""Reads deploy/kubernetes/ (the transformer's objects, and its Redis in redis/) and the Dockerfile
+for the deployment tests."""
 
 from __future__ import annotations
 
@@ -11,24 +12,31 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 MANIFEST_DIR = REPO / "deploy" / "kubernetes"
 KUSTOMIZATION = MANIFEST_DIR / "kustomization.yaml"
+#: The Redis of the company store: a kustomization of its own, listed by the transformer's.
+REDIS_DIR = MANIFEST_DIR / "redis"
 
 _CPU_UNITS = {"m": 0.001, "": 1.0}
 _MEMORY_UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "k": 10**3, "M": 10**6, "G": 10**9, "": 1}
 
 
-def manifest_files() -> list[Path]:
-    """The Kubernetes objects' files: every YAML file in the folder but kustomize's own."""
-    return sorted(path for path in MANIFEST_DIR.glob("*.yaml") if path != KUSTOMIZATION)
+def manifest_files(directory: Path = MANIFEST_DIR) -> list[Path]:
+    """The Kubernetes objects' files of a folder: every YAML file in it but kustomize's own."""
+    return sorted(path for path in directory.glob("*.yaml") if path.name != KUSTOMIZATION.name)
+
+
+def all_manifest_files() -> list[Path]:
+    """What `kubectl apply -k deploy/kubernetes` applies: the transformer's objects and its Redis."""
+    return manifest_files() + manifest_files(REDIS_DIR)
 
 
 def load_yaml(path: Path) -> list[dict[str, Any]]:
     return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
 
 
-def objects_by_kind() -> dict[str, dict[str, Any]]:
-    """Every object of the manifests by its kind; the folder holds one object of each kind."""
+def objects_by_kind(directory: Path = MANIFEST_DIR) -> dict[str, dict[str, Any]]:
+    """Every object of a folder's manifests by its kind; each folder holds one object of each kind."""
     objects: dict[str, dict[str, Any]] = {}
-    for path in manifest_files():
+    for path in manifest_files(directory):
         for obj in load_yaml(path):
             assert obj["kind"] not in objects, f"two {obj['kind']} objects"
             objects[obj["kind"]] = obj
@@ -51,6 +59,11 @@ def port_number(container: dict[str, Any], port: int | str) -> int:
     named = [p["containerPort"] for p in container.get("ports", []) if p.get("name") == port]
     assert named, f"no container port named {port!r}"
     return named[0]
+
+
+def matches(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    """Whether a `matchLabels` selector selects objects with these labels."""
+    return selector.items() <= labels.items()
 
 
 def env_of(container: dict[str, Any]) -> dict[str, str]:

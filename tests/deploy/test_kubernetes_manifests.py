@@ -13,6 +13,7 @@ from gainsight_transformer.settings import Settings
 
 from .manifests import (
     KUSTOMIZATION,
+    REDIS_DIR,
     cpu_cores,
     dockerfile_runtime,
     env_of,
@@ -66,7 +67,13 @@ def test_folder_holds_the_expected_objects(objects: dict[str, dict[str, Any]]) -
 def test_kustomization_lists_every_manifest() -> None:
     kustomization = yaml.safe_load(KUSTOMIZATION.read_text())
     assert kustomization["kind"] == "Kustomization"
-    assert sorted(kustomization["resources"]) == [path.name for path in manifest_files()]
+    files = [entry for entry in kustomization["resources"] if entry.endswith(".yaml")]
+    folders = [entry for entry in kustomization["resources"] if not entry.endswith(".yaml")]
+    assert sorted(files) == [path.name for path in manifest_files()]
+    assert folders == [REDIS_DIR.name]  # the company store's Redis, a kustomization of its own
+    redis = yaml.safe_load((REDIS_DIR / KUSTOMIZATION.name).read_text())
+    assert redis["kind"] == "Kustomization"
+    assert sorted(redis["resources"]) == [path.name for path in manifest_files(REDIS_DIR)]
 
 
 def test_probes_get_health_on_the_container_port(container: dict[str, Any], http_port: int) -> None:
