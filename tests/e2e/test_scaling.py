@@ -298,10 +298,7 @@ def test_an_unreachable_redis_at_start_is_one_line_and_group_events_are_retryabl
         health = httpx.get(f"{url}/health").json()["companyStore"]
         assert health["state"] == "down" and health["url"] == dead.replace("user:hunter2@", "")
         metrics = httpx.get(f"{url}/metrics").text
-        assert (
-            'gainsight_company_store_errors_total{operation="cache_read",store="redis"}'
-            in metrics
-        )
+        assert 'gainsight_company_store_errors_total{operation="cache_read",store="redis"}' in metrics
     finally:
         stop(process)
     text = log.read_text()

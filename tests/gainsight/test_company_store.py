@@ -252,3 +252,18 @@ async def test_host_cache_is_bounded_and_expires(tmp_path: Path) -> None:
         assert await store.known(TENANT, ["n2", "n3", "n4"]) == {"n4"}
     finally:
         await store.aclose()
+
+
+async def test_the_host_files_name_neither_the_access_key_nor_the_company(
+    tmp_path: Path, host_store: HostStore
+) -> None:
+    held = await host_store.lock(TENANT, ["Acme Confidential"])
+    await host_store.remember(TENANT, {"Acme Confidential": "g"})
+    await host_store.block(TENANT, time.time() + 30, "throttled")
+    await host_store.unlock(held)
+    assert await host_store.known(TENANT, ["Acme Confidential"]) == {"Acme Confidential"}
+    await host_store.forget(TENANT, ["Acme Confidential"])
+    assert await host_store.known(TENANT, ["Acme Confidential"]) == set()
+    await host_store.remember(TENANT, {"Acme Confidential": "g"})
+    written = b"".join(path.read_bytes() for path in tmp_path.iterdir() if path.is_file())
+    assert b"secret-access-key" not in written and b"Acme" not in written and b"acme.gainsight" not in written

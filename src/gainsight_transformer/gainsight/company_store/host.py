@@ -4,7 +4,8 @@ made for this start (workers.py), and through it the company locks, cache and 42
 - Locks: POSIX record locks (`fcntl.lockf`) on one byte per (domain, name) of `company-locks`;
   the kernel drops a dead worker's locks with it, so none outlives its holder.
 - Cache and 429 windows: SQLite (`companies.sqlite3`, WAL), used from one thread per worker so
-  the event loop never waits on the file. Rows hold digests (base.py), never an access key.
+  the event loop never waits on the file. Rows hold digests (base.py), never an access key or a
+  company name.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..throttle import Tenant
-from .base import CompanyStore, Held, lock_scope, tenant_id
+from .base import CompanyStore, Held, lock_scope, name_id, tenant_id
 
 T = TypeVar("T")
 LOCKS_FILE = "company-locks"
@@ -147,18 +148,20 @@ class HostStore(CompanyStore):
         if not self.cache_enabled or not keys:
             return set()
         digest, now = tenant_id(tenant), self.clock()
+        by_id = {name_id(key): key for key in keys}
+        ids = list(by_id)
 
         def read() -> set[str]:
             db = self._database()
             found: set[str] = set()
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
                 marks = ",".join("?" * len(chunk))
                 rows = db.execute(
                     f"SELECT name FROM gsid WHERE tenant = ? AND expires > ? AND name IN ({marks})",
                     (digest, now, *chunk),
                 )
-                found.update(name for (name,) in rows)
+                found.update(by_id[name] for (name,) in rows)
             return found
 
         try:
@@ -170,7 +173,7 @@ class HostStore(CompanyStore):
         if not self.cache_enabled or not gsids:
             return
         digest, now = tenant_id(tenant), self.clock()
-        rows = [(digest, key, json.dumps(gsid), now + self.cache_ttl) for key, gsid in gsids.items()]
+        rows = [(digest, name_id(key), json.dumps(gsid), now + self.cache_ttl) for key, gsid in gsids.items()]
 
         def write() -> None:
             db = self._database()
@@ -196,7 +199,7 @@ class HostStore(CompanyStore):
 
         def delete() -> None:
             self._database().executemany(
-                "DELETE FROM gsid WHERE tenant = ? AND name = ?", [(digest, key) for key in keys]
+                "DELETE FROM gsid WHERE tenant = ? AND name = ?", [(digest, name_id(key)) for key in keys]
             )
 
         try:

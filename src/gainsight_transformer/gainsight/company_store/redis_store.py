@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from ..throttle import Tenant
@@ -135,8 +136,9 @@ class RedisStore(CompanyStore):
             self.url,
             socket_timeout=self.timeout,
             socket_connect_timeout=self.timeout,
-            # One more try on a fresh connection: a pooled one may have died with a Redis restart.
-            retry=Retry(NoBackoff(), 1),
+            # One more try on a fresh connection when a pooled one died with a Redis restart; none
+            # after a timeout, so that a Redis that stopped answering costs one timeout, not several.
+            retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
             health_check_interval=30,
             client_name="gainsight-transformer",
         )
