@@ -124,18 +124,26 @@ class Stack:
         self.upstream.control(transform=True, features={**_UPSTREAM_FEATURES, **features})
         self.simulator, process = start_simulator(self.root / "tls", "--rate-limit", "0")
         self._processes.append(process)
-        self.service_log = self.root / "service.log"
-        self.service_url, process = start_service(
-            self.service_log,
-            UPSTREAM_TRANSFORMER_URL=self.upstream.url,
-            SSL_CERT_FILE=str(self.simulator.ca_file),
-            GAINSIGHT_HOST_ALLOWLIST=self.simulator.domain,
-            LOG_LEVEL="info",
-            **self.service_env,
-        )
-        self._processes.append(process)
+        self._start_transformer()
         self._start_rudder_server()
         return self
+
+    def _instance_env(self) -> dict[str, str]:
+        """The environment of this service (of each instance of it, in a balanced run)."""
+        assert self.upstream is not None and self.simulator is not None
+        return {
+            "UPSTREAM_TRANSFORMER_URL": self.upstream.url,
+            "SSL_CERT_FILE": str(self.simulator.ca_file),
+            "GAINSIGHT_HOST_ALLOWLIST": self.simulator.domain,
+            "LOG_LEVEL": "info",
+            **self.service_env,
+        }
+
+    def _start_transformer(self) -> None:
+        """This service, at `service_url`: the URL rudder-server is given."""
+        self.service_log = self.root / "service.log"
+        self.service_url, process = start_service(self.service_log, **self._instance_env())
+        self._processes.append(process)
 
     def _start_rudder_server(self) -> None:
         assert self.upstream is not None and self.simulator is not None
@@ -210,13 +218,14 @@ _UPSTREAM_FEATURES = {
 
 @pytest.fixture
 def stack(tmp_path: Path, postgres: Postgres, rudder_binary: Path) -> Iterator[Any]:
-    """`stack(name, **options)` starts a run's processes; all stop when the test ends."""
+    """`stack(name, kind=Stack, **options)` starts a run's processes (`kind`: a Stack subclass,
+    such as balanced.BalancedStack); all stop when the test ends."""
     stacks: list[Stack] = []
 
-    def start(name: str, **options: Any) -> Stack:
+    def start(name: str, kind: type[Stack] = Stack, **options: Any) -> Stack:
         root = tmp_path / name
         root.mkdir()
-        run = Stack(name=name, root=root, postgres=postgres, binary=rudder_binary, **options)
+        run = kind(name=name, root=root, postgres=postgres, binary=rudder_binary, **options)
         stacks.append(run)
         return run.start()
 
