@@ -9,9 +9,11 @@ difference of the totals by the difference of the counts (start-up and warm-up c
         .venv/bin/python bench/instructions.py --body b_processor_mixed100.json --requests $n; done
     # (totals: the "summary:" line of each cg.$n file) per request = (cg.60 - cg.20) / 40
 
-`--src DIR` measures another tree (a `git archive` export). Counts taken with only 10 and 30
-requests move by up to 3 % between runs of the same code (garbage collections fall differently);
-use 20 and 60 for 100-event bodies, 100 and 400 for a single event.
+`--src DIR` measures another tree (a `git archive` export); `--shared-metrics` counts metrics
+as each worker of a multi-worker service does (`metrics.share`, into a temporary directory).
+Counts taken with only 10 and 30 requests move by up to 3 % between runs of the same code
+(garbage collections fall differently); use 20 and 60 for 100-event bodies, 100 and 400 for a
+single event.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import argparse
 import asyncio
 import logging
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--warm", type=int, default=20, help="requests before the counted ones")
     parser.add_argument("--src", help="import the service from this source tree")
+    parser.add_argument(
+        "--shared-metrics",
+        action="store_true",
+        help="count metrics into files of a shared directory, as each worker does with WORKERS > 1",
+    )
     return parser.parse_args(argv)
 
 
@@ -62,11 +70,16 @@ async def main(args: argparse.Namespace) -> None:
 
     body = (REFERENCE / args.body).read_bytes()
     path = "/routerTransform" if args.body.startswith("c_") else "/v0/destinations/gainsight"
-    app = create_app(Settings(log_level="warning"))
-    logging.getLogger("gainsight_transformer.access").setLevel(logging.WARNING)
-    async with app.router.lifespan_context(app):
-        statuses = await serve(app, body, path, args.warm)
-        statuses |= await serve(app, body, path, args.requests)
+    with tempfile.TemporaryDirectory(prefix="bench-metrics-") as shared:
+        if args.shared_metrics:
+            from gainsight_transformer.telemetry import metrics
+
+            metrics.share(Path(shared))
+        app = create_app(Settings(log_level="warning"))
+        logging.getLogger("gainsight_transformer.access").setLevel(logging.WARNING)
+        async with app.router.lifespan_context(app):
+            statuses = await serve(app, body, path, args.warm)
+            statuses |= await serve(app, body, path, args.requests)
     if statuses != {200}:
         raise SystemExit(f"expected only 200 answers, got {sorted(statuses)}")
 

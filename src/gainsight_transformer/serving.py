@@ -50,7 +50,9 @@ def run_worker(host: str, port: int, supervisor: int, shared_dir: Path) -> None:
     directory it shares with the other workers (company store, metrics)."""
     workers.die_with_parent(supervisor)
     from .app import create_app  # in the worker only: the supervisor never loads the app
+    from .telemetry import metrics
 
+    metrics.share(shared_dir / "metrics")  # a scrape of any worker answers the sum of all of them
     raise_open_file_limit()
     sock = workers.reuse_port_socket(host, port)
     settings = get_settings()
