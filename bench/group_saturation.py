@@ -10,6 +10,10 @@ Reports latency per kind of request and the Company calls made, for each pool si
 latency does not move, group requests wait for a free Company connection, not for CPU.
 
     .venv/bin/python bench/group_saturation.py [--pools 20,80] [--delay-ms 100] [--seconds 15]
+    .venv/bin/python bench/group_saturation.py --redis --pools 20 --delay-ms 0 --identify-connections 0
+
+`--redis` makes a redis-server (Debian's, as bench/run.py --redis) the company store (REDIS_URL) and
+counts the commands the service sent it per group request; `--json FILE` keeps every figure.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
+from harness.processes import wait_idle  # noqa: E402
+from harness.redis_server import MISSING as REDIS_MISSING  # noqa: E402
+from harness.redis_server import RedisServer, command_delta, redis_server_program  # noqa: E402
 from harness.scenario import start_server  # noqa: E402
 from harness.simulator import Simulator, company_call_stats  # noqa: E402
 
@@ -78,13 +85,31 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--group-connections", type=int, default=20)
     parser.add_argument("--identify-connections", type=int, default=180, help="0: group requests alone")
+    parser.add_argument(
+        "--redis", action="store_true", help="the company store in a redis-server (REDIS_URL)"
+    )
+    parser.add_argument("--json", type=Path, help="write every figure here")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="WORKERS (> 1 without --redis: the host's shared store)"
+    )
     args = parser.parse_args()
+    if args.redis and redis_server_program() is None:
+        print(REDIS_MISSING, file=sys.stderr)
+        return 2
     workdir = Path(tempfile.mkdtemp(prefix="bench-groups-"))
-    cpus = "0" if (os.cpu_count() or 1) > 1 else None
-    sim = Simulator(workdir, "1" if cpus else None, dict(os.environ))
+    count = os.cpu_count() or 1
+    # The service on the first CPUs (one per worker), the simulator and Redis on the last free one.
+    cpus = ",".join(map(str, range(args.workers))) if count > args.workers else None
+    rest = str(count - 1) if cpus else None
+    redis = RedisServer(workdir, rest, dict(os.environ)) if args.redis else None
+    sim = Simulator(workdir, rest, dict(os.environ))
     domain = f"127.0.0.1:{sim.port}"
     connections = f"{args.group_connections} group + {args.identify_connections} identify connections"
-    print(f"{connections}, {args.seconds:g} s, every Gainsight call +{args.delay_ms:g} ms")
+    store = "company store: " + (
+        "redis-server" if redis else "the host's" if args.workers > 1 else "this process"
+    )
+    store += f", {args.workers} worker(s) on CPUs {cpus or 'any'}"
+    print(f"{connections}, {args.seconds:g} s, every Gainsight call +{args.delay_ms:g} ms, {store}")
     group_file, identify_file = workdir / "group.json", workdir / "identify.json"
     group = {"type": "group", "traits": {"name": "__NAME__"}, "context": {"traits": {"email": "u@b.c"}}}
     group_file.write_bytes(_body(domain, group))
@@ -92,9 +117,13 @@ def main() -> int:
     group_connections, identify_connections = args.group_connections, args.identify_connections
     print("| GAINSIGHT_MAX_CONNECTIONS | requests | req/s | p50 ms | p99 ms | max ms | non-2xx / timeouts |")
     print("|---|---|---|---|---|---|---|")
+    report: dict = {"args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}}
+    report["pools"] = []
     try:
         for pool in (int(p) for p in args.pools.split(",")):
             sim.reset()
+            if redis is not None:
+                redis.flush()
             fault = {"kind": "delay", "ms": args.delay_ms, "count": 10**7}
             sim.http.post(sim.base + "/__admin/faults", json=fault).raise_for_status()
             env = dict(
@@ -104,7 +133,13 @@ def main() -> int:
                 GAINSIGHT_HOST_ALLOWLIST=domain,
                 GAINSIGHT_MAX_CONNECTIONS=str(pool),
             )
-            service, base = start_server(argparse.Namespace(workers=1), workdir, f"pool{pool}", env, cpus)
+            if redis is not None:
+                env["REDIS_URL"] = redis.url
+                redis.wait_ready(env)  # no company lock before it has been up COMPANY_LOCK_TTL_SECONDS
+                commands_before = redis.command_counts()
+            service, base = start_server(
+                argparse.Namespace(workers=args.workers), workdir, f"pool{pool}", env, cpus
+            )
             url = f"{base}/v0/destinations/gainsight"
             try:
                 groups = _wrk(url, group_file, BENCH / "unique_names.lua", group_connections, args.seconds)
@@ -113,15 +148,41 @@ def main() -> int:
                 )
                 group_result = _summary(groups)
                 identify_result = _summary(identifies) if identifies else None
+                wait_idle(service.pid)  # the requests wrk abandoned at its deadline still finish
             finally:
                 service.stop()
             print(_row(pool, "group", group_connections, args.seconds, group_result))
             if identify_result is not None:
                 print(_row(pool, "identify", identify_connections, args.seconds, identify_result))
-            calls = company_call_stats(sim.state())["company_call_statuses"]
-            print(f"| {pool} | Company calls by status: {calls} | | | | | |", flush=True)
+            stats = company_call_stats(sim.state())
+            # wrk abandons one request per connection at its deadline; the service completes them.
+            group_requests = group_result["requests"] + group_connections
+            entry = {
+                "pool": pool,
+                "group": group_result,
+                "identify": identify_result,
+                "company": stats,
+                "company_calls_per_group_event": stats["company_calls"] / group_requests,
+            }
+            print(
+                f"| {pool} | Company calls by status: {stats['company_call_statuses']}; "
+                f"{entry['company_calls_per_group_event']:.2f} per group event; {stats['companies']} "
+                f"companies, {stats['duplicate_companies']} duplicate names | | | | | |",
+                flush=True,
+            )
+            if redis is not None:
+                commands = command_delta(commands_before, redis.command_counts())
+                entry["redis_commands"] = commands
+                entry["redis_commands_per_group_request"] = sum(commands.values()) / group_requests
+                print(f"| {pool} | Redis commands: {commands} | | | | | |", flush=True)
+            report["pools"].append(entry)
     finally:
         sim.stop()
+        if redis is not None:
+            report["redis"] = redis.describe(dict(os.environ))
+            redis.stop()
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
     return 0
 
 

@@ -9,6 +9,11 @@ against the Gainsight simulator (`--rate-limit 0`), whose call log gives the Com
     .venv/bin/python bench/run.py                                  # a,b,c,d,e; 3 x 20 s after 10 s
     .venv/bin/python bench/run.py --scenarios a,c --quick          # 1 x 1 s, for CI
     .venv/bin/python bench/run.py --bodies generated --workers 2 --json out.json
+    .venv/bin/python bench/run.py --scenarios d --redis           # company store in a redis-server
+
+With `--redis` a redis-server (Debian's program) on a free loopback port is the service's company
+store (REDIS_URL); the runner waits until it would hand out company locks (it has been up the
+service's COMPANY_LOCK_TTL_SECONDS) and counts the commands it serves per run.
 
 Prints a Markdown table on stdout (progress on stderr); `--json` writes every figure and run.
 """
@@ -29,6 +34,8 @@ import gen_payloads
 
 from . import BENCH, REFERENCE
 from .processes import log
+from .redis_server import MISSING as REDIS_MISSING
+from .redis_server import RedisServer, redis_server_program
 from .report import cpu_model, git_label, markdown
 from .scenario import SCENARIOS, run_scenario
 from .simulator import Simulator
@@ -77,6 +84,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--runs", type=int, help="measured runs per scenario [3; --quick 1]")
     add("--connections", type=int, default=8, help="concurrent keep-alive connections [8]")
     add("--workers", type=int, default=1, help="uvicorn worker processes, pinned to the first N CPUs [1]")
+    add(
+        "--redis",
+        action="store_true",
+        help="start a redis-server (Debian's, loopback, no persistence) and give the service its REDIS_URL: "
+        "the Redis company store; waits until that Redis has been up the service's COMPANY_LOCK_TTL_SECONDS "
+        "(30 s unless set in the environment, with a shorter GROUP_DEADLINE_SECONDS)",
+    )
     add("--quick", action="store_true", help="1 run of 1 s after 1 s warm-up, 0.3 s floor (smoke test / CI)")
     add(
         "--bodies",
@@ -135,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     if plan["loadgen"] == "wrk" and not shutil.which("wrk"):
         log("wrk is not on PATH (Debian: apt-get install -y wrk); use --loadgen builtin")
         return 2
+    if args.redis and redis_server_program() is None:
+        log(REDIS_MISSING)
+        return 2
     workdir = Path(tempfile.mkdtemp(prefix="gs-bench-"))
     bodies = bodies_for(args, workdir)
     report: dict[str, Any] = {
@@ -153,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
             "warmup": args.warmup,
             "runs": args.runs,
             "workers": args.workers,
+            "company_store": "redis" if args.redis else ("host" if args.workers > 1 else "process"),
+            "redis": None,
             "server_cpus": plan["server_cpus"],
             "client_cpus": plan["client_cpus"],
             "bodies": args.bodies,
@@ -163,8 +182,12 @@ def main(argv: list[str] | None = None) -> int:
         },
         "scenarios": {},
     }
-    sim = None
+    sim: Simulator | None = None
+    redis: RedisServer | None = None
     try:
+        if args.redis:  # first: its uptime runs while the simulator starts and the floors are measured
+            redis = RedisServer(workdir, plan["client_cpus"], dict(os.environ))
+            log(f"redis-server {redis.version} on {redis.url} (CPUs {plan['client_cpus'] or 'any'})")
         if "d" in args.scenarios:
             env = dict(os.environ)
             if args.src:
@@ -173,11 +196,18 @@ def main(argv: list[str] | None = None) -> int:
             log(f"simulator on {sim.base} (rate limit off, CPUs {plan['client_cpus'] or 'any'})")
         for letter in args.scenarios:
             report["scenarios"][letter] = run_scenario(
-                args, letter, bodies[letter], workdir, sim if letter == "d" else None, plan
+                args, letter, bodies[letter], workdir, sim if letter == "d" else None, plan, redis
             )
+        if redis is not None:
+            report["meta"]["redis"] = redis.describe(dict(os.environ))
+        kinds = {(r.get("company_store") or {}).get("kind") for r in report["scenarios"].values()}
+        if len(kinds) == 1 and None not in kinds:  # what the service's /health said it used
+            report["meta"]["company_store"] = kinds.pop()
     finally:
         if sim is not None:
             sim.stop()
+        if redis is not None:
+            redis.stop()
         if args.keep_logs:
             log(f"logs kept in {workdir}")
         else:

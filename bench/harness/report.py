@@ -42,7 +42,14 @@ def markdown(report: dict[str, Any]) -> str:
             else ""
         )
         + f", {meta['workers']} worker(s), server CPUs {meta['server_cpus'] or 'any'}, "
-        f"load CPUs {meta['client_cpus'] or 'any'}, "
+        + (f"company store: {meta['company_store']}, " if meta.get("company_store") else "")
+        + (
+            f"redis-server {meta['redis']['version']} (COMPANY_LOCK_TTL_SECONDS "
+            f"{meta['redis']['lock_ttl_s']}), "
+            if meta.get("redis")
+            else ""
+        )
+        + f"load CPUs {meta['client_cpus'] or 'any'}, "
         f"bodies: {meta['bodies']}." + (f" Note: {meta['note']}" if meta.get("note") else ""),
         "",
         "| scenario | events/s min / med / max | req/s (med) | p50 ms (med) | p99 ms min / med / max "
@@ -96,7 +103,28 @@ def markdown(report: dict[str, Any]) -> str:
             "| companies in the simulator at the end / duplicate names among them "
             f"| {last['companies']} / {last['duplicate_companies']} |",
         ]
+    if meta.get("redis"):
+        lines += redis_lines(report)
     return "\n".join(lines)
+
+
+def redis_lines(report: dict[str, Any]) -> list[str]:
+    """Commands the service sent to its Redis during the runs (the harness's INFO left out)."""
+    lines = [
+        "",
+        "| scenario | Redis commands per request (min / med / max) | by command (last run) "
+        "| redis-server CPU % (med) |",
+        "|---|---|---|---|",
+    ]
+    for letter, result in report["scenarios"].items():
+        s = result["summary"]
+        last = result["runs"][-1] if result["runs"] else {}
+        commands = ", ".join(f"{k}: {v}" for k, v in (last.get("redis_commands") or {}).items()) or "none"
+        lines.append(
+            f"| {letter} | {mmm(s.get('redis_commands_per_request', {}), 2)} | {commands} "
+            f"| {fmt(s.get('redis_cpu_pct', {}).get('median'), 1)} |"
+        )
+    return lines
 
 
 def git_label() -> str:

@@ -32,6 +32,7 @@ from .processes import (
     wait_idle,
     wait_until,
 )
+from .redis_server import RedisServer, command_delta
 from .report import fmt
 from .simulator import Simulator, company_call_stats
 
@@ -53,6 +54,8 @@ class Target:
     path: str
     env: dict[str, str]
     sim: Simulator | None = None
+    redis: RedisServer | None = None
+    """--redis: the service's company store (REDIS_URL in `env`)."""
 
 
 def count_events(raw: bytes) -> int:
@@ -89,6 +92,8 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
             "peak_rss_mib",
             "company_calls_per_event",
             "max_outbound_connections",
+            "redis_commands_per_request",
+            "redis_cpu_pct",
         )
         if any(r.get(key) is not None for r in runs)
     }
@@ -165,8 +170,9 @@ def measure_steps(
     args: Any, target: Target, workdir: Path, plan: dict[str, Any]
 ) -> Generator[None, None, dict[str, Any]]:
     """`measure`, pausing after each run (`measure_paired` runs another target meanwhile)."""
-    name, app, raw, body_file, events, path, sim = (
-        target.name, target.app, target.raw, target.body_file, target.events, target.path, target.sim
+    name, app, raw, body_file, events, path, sim, redis = (
+        target.name, target.app, target.raw, target.body_file, target.events, target.path, target.sim,
+        target.redis,
     )  # fmt: skip
     result: dict[str, Any] = {"runs": []}
     server, base = start_server(args, workdir, name, target.env, plan["server_cpus"], app)
@@ -175,6 +181,11 @@ def measure_steps(
         time.sleep(0.5)
         if sim is not None:
             sim.reset()  # a fresh Gainsight for each scenario: the probe creates the companies
+        if redis is not None:
+            redis.flush()  # and no company cached from an earlier scenario's Gainsight
+        if app == "service":  # which company store the service says it uses (process, host, redis)
+            health = httpx.get(base + "/health", timeout=5).json()
+            result["company_store"] = health.get("companyStore")
         result["processes"] = len(process_tree(server.pid))
         result["rss_rest_mib"] = rss_mib(server.pid)
         url = base + path
@@ -206,11 +217,14 @@ def measure_steps(
                 args.timeout,
             )
         for number in range(1, args.runs + 1):
-            if sim is not None:
+            if sim is not None or redis is not None:
                 # Requests cut off by the previous wrk still call the simulator: wait, then note where
                 # this run's calls start. No reset between runs: the service may cache companies.
                 wait_idle(server.pid)
+            if sim is not None:
                 calls_before = len(sim.state()["calls"])
+            if redis is not None:
+                commands_before, redis_cpu_before = redis.command_counts(), redis.cpu_seconds()
             monitor = Monitor(server.pid, sim.port if sim is not None else None)
             tree = process_tree(server.pid)
             cpu_before, wall_before = cpu_seconds(tree), time.monotonic()
@@ -266,6 +280,16 @@ def measure_steps(
                 )
                 stats["max_outbound_connections"] = monitor.max_outbound
                 run.update(stats)
+            if redis is not None:
+                if sim is None:
+                    wait_idle(server.pid)
+                redis_cpu = redis.cpu_seconds() - redis_cpu_before
+                commands = command_delta(commands_before, redis.command_counts())
+                # As for the Company calls: the requests wrk abandons at the deadline still ran.
+                started = load["requests"] + (args.connections if plan["loadgen"] == "wrk" else 0)
+                run["redis_commands"] = commands
+                run["redis_commands_per_request"] = sum(commands.values()) / started if started else None
+                run["redis_cpu_pct"] = 100.0 * redis_cpu / wall
             result["runs"].append(run)
             yield
             log(
@@ -278,6 +302,12 @@ def measure_steps(
                     f", {fmt(run['company_calls_per_event'], 2)} Company calls/event, "
                     f"{run['max_outbound_connections']} conns"
                     if sim is not None
+                    else ""
+                )
+                + (
+                    f", {fmt(run['redis_commands_per_request'], 2)} Redis commands/request "
+                    f"{run['redis_commands']}"
+                    if redis is not None
                     else ""
                 )
             )
@@ -304,7 +334,13 @@ def measure_steps(
 
 
 def run_scenario(
-    args: Any, letter: str, body_file: Path, workdir: Path, sim: Simulator | None, plan: dict[str, Any]
+    args: Any,
+    letter: str,
+    body_file: Path,
+    workdir: Path,
+    sim: Simulator | None,
+    plan: dict[str, Any],
+    redis: RedisServer | None = None,
 ) -> dict[str, Any]:
     raw = body_file.read_bytes()
     events = count_events(raw)
@@ -332,7 +368,10 @@ def run_scenario(
         )
     if sim is not None:
         env.update(SSL_CERT_FILE=str(sim.ca), GAINSIGHT_HOST_ALLOWLIST=f"127.0.0.1:{sim.port}")
-    service = Target(letter, "service", raw, body_file, events, path, env, sim)
+    if redis is not None:
+        env["REDIS_URL"] = redis.url
+        redis.wait_ready(env)  # no company lock before Redis has been up COMPANY_LOCK_TTL_SECONDS
+    service = Target(letter, "service", raw, body_file, events, path, env, sim, redis)
     if args.http_floor and sim is None:
         floor = Target(letter, "floor", raw, body_file, events, path, dict(os.environ))
         measured, result["http_floor"] = measure_paired(args, service, floor, workdir, plan)

@@ -2,12 +2,14 @@
 
 It checks that the harness works (numbers present, every response 200, zero non-2xx, the simulator's
 call log read for group), never how fast the service is: no timed assertions. The built-in load
-generator is forced so CI needs no wrk. About 15 s.
+generator is forced so CI needs no wrk. About 15 s, and about 10 s more for the `--redis` run of
+group (skipped, saying so, where Debian's redis-server is missing).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -143,3 +145,55 @@ def test_the_instruction_count_script_serves_every_reference_scenario() -> None:
         ]
         done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr[-2000:]
+
+
+def _redis_server_missing() -> bool:
+    from harness.redis_server import redis_server_program
+
+    return redis_server_program() is None
+
+
+@pytest.fixture(scope="module")
+def redis_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    if _redis_server_missing():
+        pytest.skip("redis-server is not installed (Debian package redis-server): `--redis` needs it")
+    out = tmp_path_factory.mktemp("bench-redis") / "report.json"
+    command = [
+        sys.executable, str(BENCH / "run.py"), "--quick", "--scenarios", "d", "--redis",
+        "--loadgen", "builtin", "--bodies", "generated", "--warmup", "0.3", "--floor-seconds", "0.2",
+        "--runs", "1", "--duration", "0.5", "--json", str(out),
+    ]  # fmt: skip
+    # The Redis store hands out no company lock before its Redis has been up COMPANY_LOCK_TTL_SECONDS:
+    # a short one (with a shorter group deadline, as the service requires) keeps the wait short.
+    env = dict(os.environ, COMPANY_LOCK_TTL_SECONDS="3", GROUP_DEADLINE_SECONDS="2")
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, f"run.py failed ({done.returncode}):\n{done.stdout}\n{done.stderr[-4000:]}"
+    result = json.loads(out.read_text())
+    result["stdout"] = done.stdout
+    return result
+
+
+def test_group_with_redis_answers_200_and_counts_company_calls_and_redis_commands(
+    redis_report: dict[str, Any],
+) -> None:
+    meta, scenario = redis_report["meta"], redis_report["scenarios"]["d"]
+    assert meta["company_store"] == "redis" and meta["redis"]["lock_ttl_s"] == 3
+    assert scenario["company_store"]["kind"] == "redis" and scenario["company_store"]["state"] == "up"
+    assert scenario["probe"]["event_statuses"] == {"200": scenario["events_per_request"]}
+    assert scenario["probe_after"]["event_statuses"] == {"200": scenario["events_per_request"]}
+    run = scenario["runs"][0]
+    assert run["requests"] > 0 and run["status_counts"] == {"200": run["requests"]}
+    assert run["company_calls"] > 0 and run["company_calls_per_event"] > 0
+    assert all(int(status) < 429 for status in run["company_call_statuses"])
+    assert run["redis_commands"].get("mget", 0) > 0 and run["redis_commands_per_request"] > 0
+    assert "Redis commands per request" in redis_report["stdout"]
+
+
+def test_redis_option_without_redis_server_names_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from harness import cli
+
+    monkeypatch.setattr(cli, "redis_server_program", lambda: None)
+    assert cli.main(["--scenarios", "d", "--redis", "--loadgen", "builtin"]) == 2
+    assert "redis-server" in capsys.readouterr().err
