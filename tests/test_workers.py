@@ -94,11 +94,12 @@ def test_two_workers_each_listen_and_share_a_burst_of_keep_alive_connections(tmp
         victim = next(iter(pids))
         os.kill(victim, signal.SIGKILL)
         assert httpx.get(base_url + "/health").status_code == 200
-        _wait_for(
-            lambda: (
-                len(_workers_of(supervisor)) == 2 and victim not in {w.pid for w in _workers_of(supervisor)}
-            )
-        )
+
+        def replaced() -> bool:
+            now = {w.pid for w in _workers_of(supervisor)}  # one look: the two facts must be of one moment
+            return len(now) == 2 and victim not in now
+
+        _wait_for(replaced)
 
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
