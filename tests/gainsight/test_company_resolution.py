@@ -168,19 +168,20 @@ async def test_a_found_name_is_cached_from_the_search(gainsight, service):
     assert gainsight.searched() == [["Acme", "Globex"]]
 
 
-async def test_cache_entries_expire_after_the_ttl(gainsight, clock):
+async def test_cache_entries_expire_the_ttl_after_they_were_learnt(gainsight, clock):
     service = Service(gainsight, clock, company_cache_ttl_seconds=30)
     await service.transform([group_of("Acme")])
     clock.advance(29)
-    await service.transform([group_of("Acme")])  # a hit; its update renews the entry
+    await service.transform([group_of("Acme")])  # a hit; its update does not renew the entry
     assert len(gainsight.calls("POST", QUERY)) == 1
+    clock.advance(1)
+    await service.transform([group_of("Acme")])  # learnt 30 s ago: searched again, and learnt anew
+    assert len(gainsight.calls("POST", QUERY)) == 2
     clock.advance(29)
-    await service.transform([group_of("Acme")])
-    assert len(gainsight.calls("POST", QUERY)) == 1
-    clock.advance(30)
     await service.transform([group_of("Acme")])
     assert len(gainsight.calls("POST", QUERY)) == 2
     assert len(gainsight.state.companies) == 1
+    assert len(gainsight.calls("PUT", COMPANY)) == 3  # every event's company payload still written
 
 
 @pytest.mark.parametrize("setting", ["company_cache_ttl_seconds", "company_cache_size"])

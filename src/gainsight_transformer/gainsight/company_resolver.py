@@ -120,7 +120,9 @@ class CompanyResolver:
             saved: dict[str, Any] = {}
             writer = CompanyWriter(api, jobs[0].config, self.batch_size, _saved_into(saved))
             await writer.write(ready)
-            await store.remember(tenant, saved)
+            # A name already cached keeps its entry's expiry: the cache answers "a search would find
+            # it" for COMPANY_CACHE_TTL_SECONDS after it was learnt, then a search checks again.
+            await store.remember(tenant, {key: gsid for key, gsid in saved.items() if key not in known})
         finally:
             await store.unlock(held)
         await self._replay(api, tenant, [job for job in jobs if job.replay])

@@ -65,6 +65,11 @@ for _, key in ipairs(KEYS) do
 end
 return given
 """
+# KEYS: cache keys; ARGV: expiry (ms), then one value per key.
+REMEMBER = """
+for i, key in ipairs(KEYS) do redis.call('SET', key, ARGV[i + 1], 'PX', ARGV[1]) end
+return #KEYS
+"""
 # KEYS: lock keys; ARGV: token, expiry (ms). 1 and renewed when every key is still this token's.
 CONFIRM = """
 for _, key in ipairs(KEYS) do
@@ -128,7 +133,7 @@ class RedisStore(CompanyStore):
         self.clock = clock
         self._blocked: dict[Tenant, tuple[float, str]] = {}  # windows already read from Redis
         self.redis: Redis = _NOT_OPEN
-        self._take_script = self._give_script = self._confirm_script = _NOT_OPEN
+        self._take_script = self._give_script = self._confirm_script = self._remember_script = _NOT_OPEN
 
     def _connect(self) -> None:
         """The client and its pool, made by `open` (the app's lifespan), one per process."""
@@ -145,6 +150,7 @@ class RedisStore(CompanyStore):
         self._take_script = self.redis.register_script(TAKE)
         self._give_script = self.redis.register_script(GIVE)
         self._confirm_script = self.redis.register_script(CONFIRM)
+        self._remember_script = self.redis.register_script(REMEMBER)
 
     # ----- keys -----
     def _lock_keys(self, tenant: Tenant, keys: list[str]) -> list[str]:
@@ -232,11 +238,10 @@ class RedisStore(CompanyStore):
         if not self.cache_enabled or not gsids:
             return
         digest = tenant_id(tenant)
+        keys = [self._gsid_key(digest, key) for key in gsids]
+        values = [json.dumps(gsid) for gsid in gsids.values()]
         try:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for key, gsid in gsids.items():
-                    pipe.set(self._gsid_key(digest, key), json.dumps(gsid), px=self.cache_ttl_ms)
-                await pipe.execute()
+            await self._remember_script(keys=keys, args=[self.cache_ttl_ms, *values])
         except RedisError as exc:
             # Not fatal: the next request searches again, under the lock.
             self._error("cache_write", exc)
