@@ -85,21 +85,27 @@ class Monitor(threading.Thread):
         self.max_outbound = 0
         self.samples = 0
 
+    def sample(self, tree: list[psutil.Process]) -> None:
+        self.max_rss_mib = max(self.max_rss_mib, rss_mib(self.pid))
+        if self.outbound_port:
+            self.max_outbound = max(self.max_outbound, connections_to_port(tree, self.outbound_port))
+        self.samples += 1
+
     def run(self) -> None:
         tree = process_tree(self.pid)
         next_tree_refresh = time.monotonic() + 1.0
         while not self.stop_event.is_set():
             if time.monotonic() > next_tree_refresh:
                 tree, next_tree_refresh = process_tree(self.pid), time.monotonic() + 1.0
-            self.max_rss_mib = max(self.max_rss_mib, rss_mib(self.pid))
-            if self.outbound_port:
-                self.max_outbound = max(self.max_outbound, connections_to_port(tree, self.outbound_port))
-            self.samples += 1
+            self.sample(tree)
             self.stop_event.wait(self.interval)
 
     def stop(self) -> None:
+        """Stops polling and takes one last sample, so a run has at least one however busy the
+        machine was (the thread may not have been scheduled during a short run)."""
         self.stop_event.set()
         self.join(5)
+        self.sample(process_tree(self.pid))
 
 
 def wait_idle(pid: int, timeout: float = 60.0) -> None:
