@@ -186,9 +186,27 @@ def test_pdb_lets_a_drain_proceed_at_the_minimum_replica_count(objects: dict[str
     pdb = objects["PodDisruptionBudget"]["spec"]
     min_replicas = objects["HorizontalPodAutoscaler"]["spec"]["minReplicas"]
     if "maxUnavailable" in pdb:
-        assert pdb["maxUnavailable"] >= 1
+        # One pod at a time, and at least one of the minimum left serving while it goes.
+        assert 1 <= pdb["maxUnavailable"] < min_replicas
     else:
         assert 1 <= pdb["minAvailable"] < min_replicas
+
+
+def test_pdb_never_lets_an_unready_pod_block_a_drain(objects: dict[str, dict[str, Any]]) -> None:
+    # With the default policy a crash-looping pod counts against the budget and no healthy pod may
+    # be evicted; an unready pod serves nothing, so evicting it is free.
+    assert objects["PodDisruptionBudget"]["spec"]["unhealthyPodEvictionPolicy"] == "AlwaysAllow"
+
+
+def test_rolling_update_starts_a_pod_before_it_stops_one(deployment: dict[str, Any]) -> None:
+    strategy = deployment["spec"]["strategy"]
+    assert strategy["type"] == "RollingUpdate"
+    rolling = strategy["rollingUpdate"]
+    # Absent, both default to 25 %, which for two pods rounds maxUnavailable down to 0 but for four
+    # lets one go first: say it.
+    assert rolling["maxUnavailable"] in (0, "0%")
+    surge = rolling["maxSurge"]
+    assert (surge >= 1) if isinstance(surge, int) else (int(str(surge).rstrip("%")) > 0)
 
 
 def test_grace_period_outlasts_prestop_sleep_plus_shutdown_timeout(
@@ -196,9 +214,20 @@ def test_grace_period_outlasts_prestop_sleep_plus_shutdown_timeout(
 ) -> None:
     settings = Settings(**env_of(container))
     sleep = container["lifecycle"]["preStop"]["sleep"]["seconds"]
-    assert sleep >= 1
+    # Long enough for the endpoint removal to reach kube-proxy on every node (usually 1-2 s), short
+    # enough not to hold rollouts up.
+    assert 3 <= sleep <= 15
     grace = pod_spec(deployment)["terminationGracePeriodSeconds"]
     assert grace > sleep + settings.shutdown_timeout_seconds
+    # The requests still in flight at SIGTERM are cut by GROUP_DEADLINE_SECONDS at the latest,
+    # inside the shutdown timeout (also checked by Settings at start-up).
+    assert settings.group_deadline_seconds < settings.shutdown_timeout_seconds
+
+
+def test_prestop_pause_needs_nothing_from_the_image(container: dict[str, Any]) -> None:
+    # The kubelet's own sleep action, not an exec: the read-only image needs no shell or binary.
+    pre_stop = container["lifecycle"]["preStop"]
+    assert set(pre_stop) == {"sleep"}
 
 
 def test_one_worker_per_pod_and_every_variable_is_a_setting(container: dict[str, Any]) -> None:
