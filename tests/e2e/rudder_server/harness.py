@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import tempfile
@@ -27,7 +28,12 @@ GO_MODULE = Path(__file__).resolve().parent / "go"
 RUDDER_SERVER_VERSION = "v1.83.0"
 BUILD_TIMEOUT = 40 * 60
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gainsight-transformer"
-_DOWNLOAD_FAILURES = ("proxy.golang.org", "dial tcp", "no such host", "403 Forbidden", "i/o timeout")
+# A module download that failed, told by the error's shape (whatever GOPROXY names): the network
+# failed, or the proxy refused (`reading <proxy>/<module>/@v/<version>.zip: 403 Forbidden`).
+DOWNLOAD_FAILURE = re.compile(
+    r"dial tcp|no such host|i/o timeout|connection refused|connection reset by peer|TLS handshake timeout"
+    r"|403 Forbidden|410 Gone|reading \S+/@v/\S+: "
+)
 
 
 class Unavailable(Exception):
@@ -69,7 +75,7 @@ def rudder_server_binary(log: Callable[[str], None] = print) -> Path:
     )
     if result.returncode != 0:
         tail = "\n".join(result.stderr.splitlines()[-15:])
-        if any(marker in result.stderr for marker in _DOWNLOAD_FAILURES):
+        if DOWNLOAD_FAILURE.search(result.stderr):
             raise Unavailable(f"rudder-server's modules could not be downloaded:\n{tail}")
         raise RuntimeError(f"go build of rudder-server failed:\n{tail}")
     partial.rename(binary)
