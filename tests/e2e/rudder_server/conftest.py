@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from support.live import live_line
 from support.processes import (
     RecordingUpstream,
     Simulator,
@@ -59,9 +60,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 @pytest.fixture(scope="session")
-def rudder_binary() -> Path:
-    try:
-        return rudder_server_binary()
+def rudder_binary(pytestconfig: pytest.Config) -> Path:
+    try:  # the build's progress goes to the terminal live, past pytest's capture
+        return rudder_server_binary(log=live_line(pytestconfig, "rudder-server e2e"))
     except Unavailable as missing:
         pytest.skip(f"rudder-server e2e: {missing}")
 
