@@ -117,7 +117,69 @@ def test_compacted_body_without_the_flag_is_a_request_error(tmp_path: Path) -> N
     result = run_cli(body_file(tmp_path, body))
 
     assert result.returncode == 1
-    assert "error" in json.loads(result.stderr)
+    answer, hint = result.stderr.decode().splitlines()
+    assert "error" in json.loads(answer)
+    assert hint.endswith("(a compacted processor body), not a JSON array of events: add --compacted")
+
+
+@pytest.mark.parametrize(
+    ("body", "flags"),
+    [
+        pytest.param(ROUTER_BODY, ["--router"], id="router body"),
+        pytest.param(
+            {"input": COMPACTED_INPUTS, "destinations": COMPACTED_DESTINATIONS, "destType": "gainsight"},
+            ["--router", "--compacted"],
+            id="compacted router body",
+        ),
+        pytest.param(
+            {"input": COMPACTED_INPUTS, "destinations": COMPACTED_DESTINATIONS},
+            ["--compacted"],
+            id="compacted",
+        ),
+    ],
+)
+def test_an_object_with_input_sent_as_a_processor_body_gets_a_hint_that_works(
+    client, tmp_path: Path, body: dict[str, Any], flags: list[str]
+) -> None:
+    expected = client.post(PROCESSOR, content=json.dumps(body))
+    assert expected.json() == {"error": "request body must be a JSON array of events"}
+    file = body_file(tmp_path, body)
+
+    result = run_cli(file)
+
+    assert (result.returncode, result.stdout) == (1, b"")
+    answer, hint = result.stderr.decode().splitlines()
+    assert answer.encode() == expected.content  # the route's answer first, unchanged
+    assert hint == (
+        'gainsight-transformer transform: hint: FILE is an object with "input" '
+        f"({_kind(flags)}), not a JSON array of events: add {' '.join(flags)}"
+    )
+    followed = run_cli(*hint.rsplit(": add ", 1)[1].split(), file)  # doing what it says works
+    assert (followed.returncode, followed.stderr) == (0, b"")
+    assert all(status == 200 for status in statuses(json.loads(followed.stdout)))
+
+
+def _kind(flags: list[str]) -> str:
+    return {
+        ("--router",): "a router body",
+        ("--router", "--compacted"): "a compacted router body",
+        ("--compacted",): "a compacted processor body",
+    }[tuple(flags)]
+
+
+@pytest.mark.parametrize(
+    ("args", "body"),
+    [
+        pytest.param([], {"events": []}, id="object without input"),
+        pytest.param(["--router"], [], id="array sent to the router"),
+    ],
+)
+def test_no_hint_where_no_flag_would_help(tmp_path: Path, args: list[str], body: Any) -> None:
+    result = run_cli(*args, body_file(tmp_path, body))
+
+    assert result.returncode == 1
+    [answer] = result.stderr.decode().splitlines()
+    assert "error" in json.loads(answer)
 
 
 @pytest.mark.parametrize(

@@ -16,10 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import httpx
 from pydantic import ValidationError
 
-from .app import create_app
 from .settings import Settings, describe_invalid
 from .telemetry.logs import logging_config
 
@@ -43,7 +41,8 @@ GAINSIGHT_HOST_ALLOWLIST)."""
 EPILOG = """\
 exit codes:
   0  the route answered 200 (per-event errors are inside the answer)
-  1  request-level error (4xx/5xx); the {"error": ...} answer is printed on stderr
+  1  request-level error (4xx/5xx); the {"error": ...} answer is printed on stderr (then a hint
+     when FILE looks like a router or compacted body sent without --router or --compacted)
   2  usage error: bad arguments, missing or unreadable input, invalid settings
   3  with --fail-on-event-errors: the answer has an event whose statusCode is not 200
 
@@ -141,6 +140,12 @@ def build_request(args: argparse.Namespace, body: bytes) -> TransformRequest:
 
 async def send(settings: Settings, request: TransformRequest) -> Answer:
     """POST the request to a fresh app, with its lifespan (and so its outbound client) running."""
+    # Imported here, not at the top: `serve` imports this module too, and the supervisor it runs
+    # never holds an app (a smaller main process).
+    import httpx
+
+    from .app import create_app
+
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -156,6 +161,29 @@ def failed_events(answer_body: bytes, router: bool) -> int:
     if not isinstance(elements, list):
         return 0
     return sum(1 for element in elements if isinstance(element, dict) and element.get("statusCode") != 200)
+
+
+NOT_AN_ARRAY = "request body must be a JSON array of events"
+
+
+def wrong_route_hint(args: argparse.Namespace, body: bytes, answer: Answer) -> str | None:
+    """What to add when a router or compacted body (an object with "input") was sent as a plain
+    processor body, which the route refuses as not an array; None otherwise."""
+    if args.router or args.compacted or answer.status != 400:
+        return None
+    try:
+        error, sent = json.loads(answer.body).get("error"), json.loads(body)
+    except (ValueError, AttributeError, RecursionError):
+        return None
+    if error != NOT_AN_ARRAY or not isinstance(sent, dict) or "input" not in sent:
+        return None
+    if "destinations" in sent:  # the compacted payload's shape
+        kind, flags = ("a compacted router body", "--router --compacted")
+        if "destType" not in sent:
+            kind, flags = ("a compacted processor body", "--compacted")
+    else:
+        kind, flags = ("a router body", "--router")
+    return f'hint: FILE is an object with "input" ({kind}), not a JSON array of events: add {flags}'
 
 
 def pretty(answer_body: bytes) -> bytes:
@@ -179,6 +207,9 @@ def run(args: argparse.Namespace) -> int:
     answer = asyncio.run(send(settings, build_request(args, body)))
     if answer.status != 200:
         write(sys.stderr, answer.body)
+        hint = wrong_route_hint(args, body, answer)
+        if hint:
+            print(f"gainsight-transformer transform: {hint}", file=sys.stderr)
         return EXIT_REQUEST_ERROR
     write(sys.stdout, pretty(answer.body) if args.pretty else answer.body)
     if args.fail_on_event_errors and failed_events(answer.body, args.router):
