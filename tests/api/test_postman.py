@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
+from support.newman import newman_binary
 
 from .routes_of import documented_routes, route_of
 
@@ -75,37 +75,12 @@ def test_request_bodies_are_the_example_bodies_the_curl_tests_run() -> None:
             )
 
 
-NEWMAN_VERSION = "6.2.2"
-
-
-def _newman() -> Path:
-    """newman from the npm registry, installed once into the user's cache."""
-    import shutil
-    import subprocess
-
-    prefix = Path.home() / ".cache" / "gainsight-transformer" / f"newman-{NEWMAN_VERSION}"
-    binary = prefix / "node_modules" / ".bin" / "newman"
-    if binary.exists():
-        return binary
-    npm = shutil.which("npm")
-    if npm is None:
-        pytest.skip("npm is missing: the Postman collection cannot be run with newman")
-    installed = subprocess.run(
-        [npm, "install", "--prefix", str(prefix), f"newman@{NEWMAN_VERSION}", "--no-audit", "--no-fund",
-         "--loglevel=error"],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    if installed.returncode != 0 or not binary.exists():
-        pytest.skip(f"newman could not be installed from the npm registry: {installed.stderr.strip()[-500:]}")
-    return binary
-
-
 def test_the_collection_passes_its_tests_against_the_real_service(tmp_path: Path) -> None:
     import subprocess
 
     from support.processes import start_service, start_simulator, stop
 
-    newman = _newman()
+    newman = newman_binary()
     simulator, simulator_process = start_simulator(tmp_path / "tls")
     service, service_process = start_service(
         SSL_CERT_FILE=str(simulator.ca_file), GAINSIGHT_HOST_ALLOWLIST=simulator.domain
