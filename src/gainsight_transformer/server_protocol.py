@@ -1,9 +1,15 @@
-"""uvicorn's httptools protocol with a deadline for reading each request.
+"""uvicorn's httptools protocol with a deadline for reading each request, and a gentler shutdown.
 
 uvicorn times out idle keep-alive connections but not a client that sends its request slowly:
 500 such connections (slowloris) hold their file descriptors and tasks for good. Here every
 request must arrive whole, head and body, within REQUEST_READ_TIMEOUT_SECONDS of its first
 byte (or of the connection, for the first one); otherwise it gets 408 and the connection closes.
+
+At shutdown (SIGTERM, or the old workers of a reload) uvicorn closes idle connections at once, so
+a request a client is sending on one that moment, or on a connection just accepted, is lost. Here
+an idle connection gets DRAIN_SECONDS more: a request arriving meanwhile is served with
+`connection: close`, then the connection closes, and the client's next request goes to a worker
+that is not stopping.
 """
 
 from __future__ import annotations
@@ -22,11 +28,32 @@ _TIMEOUT_ANSWER = (
 )
 
 
+#: Seconds an idle connection stays open once its worker is stopping, for a request on its way.
+DRAIN_SECONDS = 1.0
+
+
 class ReadDeadlineProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._read_timeout = get_settings().request_read_timeout_seconds
         self._read_deadline: asyncio.TimerHandle | None = None
+        self._draining = False
+
+    def shutdown(self) -> None:
+        self._draining = True
+        if self.cycle is None or self.cycle.response_complete:
+            self.loop.call_later(DRAIN_SECONDS, self._close_if_idle)
+        else:
+            self.cycle.keep_alive = False
+
+    def _close_if_idle(self) -> None:
+        if (self.cycle is None or self.cycle.response_complete) and not self.transport.is_closing():
+            self.transport.close()
+
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        if self._draining and self.cycle is not None:
+            self.cycle.keep_alive = False  # answered with `connection: close`, then closed
 
     def _arm(self) -> None:
         self._disarm()

@@ -1,19 +1,17 @@
-"""The HTTP service's processes: uvicorn with our protocol and settings, one process or several
-workers (workers.py)."""
+"""How the service runs: the supervisor and its workers (workers.py, supervisor.py, worker.py),
+uvicorn's options for them, and the start-up line. The main process loads neither uvicorn nor
+the app: only the workers do."""
 
 from __future__ import annotations
 
+import logging
 import logging.config
 import resource
-from functools import partial
-from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-import uvicorn
-
-from . import workers
-from .server_protocol import ReadDeadlineProtocol
-from .settings import Settings, get_settings
+from . import __version__, workers
+from .settings import Settings, without_credentials
 from .telemetry.logs import logging_config
 
 
@@ -28,9 +26,12 @@ def raise_open_file_limit() -> None:
 
 
 APP = "gainsight_transformer.app:create_app"
+log = logging.getLogger("gainsight_transformer.serving")
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    from .server_protocol import ReadDeadlineProtocol  # uvicorn is loaded by workers only
+
     return {
         "factory": True,
         "host": settings.host,
@@ -45,29 +46,49 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def run_worker(host: str, port: int, supervisor: int, shared_dir: Path) -> None:
-    """One of several worker processes: its own SO_REUSEPORT socket on the shared port, and the
-    directory it shares with the other workers (company store, metrics)."""
-    workers.die_with_parent(supervisor)
-    from .app import create_app  # in the worker only: the supervisor never loads the app
-    from .telemetry import metrics
-
-    metrics.share(shared_dir / "metrics")  # a scrape of any worker answers the sum of all of them
-    raise_open_file_limit()
-    sock = workers.reuse_port_socket(host, port)
-    settings = get_settings()
-    app = partial(create_app, settings, shared_dir)
-    uvicorn.Server(uvicorn.Config(app, **uvicorn_options(settings))).run(sockets=[sock])
+def startup_fields(settings: Settings, count: int, store: str) -> dict[str, Any]:
+    """What the start-up line says: where it listens, how, and every setting given a value other
+    than its default; addresses without credentials, no secret."""
+    fields: dict[str, Any] = {
+        "version": settings.transformer_build_version or __version__,
+        "address": f"{settings.host}:{settings.port}",
+        "workers": count,
+        "companyStore": store,
+    }
+    if settings.upstream_transformer_url:
+        fields["upstream"] = urlsplit(settings.upstream_transformer_url).hostname
+    changed: dict[str, Any] = {}
+    for name in sorted(settings.model_fields_set - {"host", "port", "workers"}):
+        value = getattr(settings, name)
+        if value == Settings.model_fields[name].default:
+            continue
+        if name in ("redis_url", "upstream_transformer_url") and value:
+            value = without_credentials(value)
+        changed[name.upper()] = value
+    if changed:
+        fields["settings"] = changed
+    return fields
 
 
 def serve(settings: Settings) -> int:
     """Run the HTTP service until SIGTERM/SIGINT (which lets in-flight requests finish first);
     the exit status."""
     raise_open_file_limit()
+    logging.config.dictConfig(logging_config(settings.log_level))  # the main process's own lines
     count = settings.workers or workers.usable_cpus()
-    if count > 1 and workers.reuse_port_supported():
-        logging.config.dictConfig(logging_config(settings.log_level))  # the supervisor's own lines
-        return workers.supervise(count, settings.host, settings.port, run_worker)
-    # One process, or uvicorn's workers sharing one socket where SO_REUSEPORT is missing.
+    if workers.reuse_port_supported():
+        store = "redis" if settings.redis_url else "host"
+
+        def ready(pids: list[int]) -> None:
+            fields = startup_fields(settings, count, store)
+            log.info("serving on %s with %d worker(s)", fields["address"], count, extra={"fields": fields})
+
+        return workers.supervise(count, settings.host, settings.port, ready)
+    # Without SO_REUSEPORT: uvicorn's own workers sharing one socket; no reload on SIGHUP.
+    store = "redis" if settings.redis_url else ("process" if count == 1 else "process per worker")
+    fields = startup_fields(settings, count, store)
+    log.info("serving on %s with %d worker(s)", fields["address"], count, extra={"fields": fields})
+    import uvicorn
+
     uvicorn.run(APP, workers=count, **uvicorn_options(settings))
     return 0

@@ -210,6 +210,16 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
 
+def without_credentials(url: str) -> str:
+    """An address setting as it may be logged or shown: scheme, host, port and path only."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
 @lru_cache
 def get_settings() -> Settings:
     return Settings()

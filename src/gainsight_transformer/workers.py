@@ -15,20 +15,19 @@ import ctypes
 import errno
 import logging
 import math
-import multiprocessing
 import os
 import shutil
 import signal
 import socket
 import sys
 import tempfile
-import time
 from collections.abc import Callable
-from multiprocessing.process import BaseProcess
 from pathlib import Path
-from types import FrameType
+
+from .supervisor import Supervisor
 
 log = logging.getLogger(__name__)
+OnReady = Callable[[list[int]], None]
 
 CGROUP = Path("/sys/fs/cgroup")
 
@@ -67,7 +66,6 @@ def reuse_port_socket(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(2048)
-    sock.set_inheritable(True)
     return sock
 
 
@@ -135,69 +133,33 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def supervise(count: int, host: str, port: int, run_worker: Callable[[str, int, int, Path], None]) -> int:
-    """Run `count` processes of `run_worker(host, port, supervisor pid, shared directory)`, each
-    binding its own SO_REUSEPORT socket; restart one that dies; on SIGTERM/SIGINT pass the signal on
-    and wait for all of them. The exit status: 0 after a signal, 1 when workers kept dying (more
-    than 5 per worker in 60 s) or when the port is taken."""
+def supervise(count: int, host: str, port: int, on_ready: OnReady) -> int:
+    """Run `count` workers on `host:port` under a Supervisor (supervisor.py): each worker slot has
+    its own SO_REUSEPORT socket, bound here; `on_ready(pids)` once the first workers serve. The exit
+    status: 0 after SIGTERM/SIGINT, 1 when workers kept dying or when the port is taken."""
+    sockets: list[socket.socket] = []
+    claim: socket.socket | None = None
     try:
-        # The port must be free for us before any worker binds it: fail here with the line a
-        # single process gives, rather than in every worker or, worse, sharing another instance's.
+        # The port must be free for us: fail here with the line a single process gives, rather than
+        # in every worker or, worse, sharing another instance's port through SO_REUSEPORT.
         claim = claim_port(port)
-        reuse_port_socket(host, port).close()
+        for _ in range(count):
+            sockets.append(reuse_port_socket(host, port))
     except OSError as exc:
         log.error("error while attempting to bind on address %r: %s", (host, port), _reason(exc))
+        for sock in sockets:
+            sock.close()
         return 1
     shared = shared_directory()
     try:
-        return _supervise(count, host, port, run_worker, shared)
+        return Supervisor(sockets, shared, on_ready).run()
     finally:
         shutil.rmtree(shared, ignore_errors=True)
+        for sock in sockets:
+            sock.close()
         if claim is not None:
             claim.close()
 
 
 def _reason(exc: OSError) -> str:
     return (exc.strerror or str(exc)).lower()
-
-
-def _supervise(
-    count: int, host: str, port: int, run_worker: Callable[[str, int, int, Path], None], shared: Path
-) -> int:
-    context = multiprocessing.get_context("spawn")
-    stopping = False
-
-    def start() -> BaseProcess:
-        process = context.Process(target=run_worker, args=(host, port, os.getpid(), shared), daemon=False)
-        process.start()
-        return process
-
-    def stop(signum: int, _: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-        for process in workers:
-            if process.is_alive() and process.pid is not None:
-                os.kill(process.pid, signum)
-
-    workers = [start() for _ in range(count)]
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    restarts: list[float] = []
-    status = 0
-    while not stopping:
-        time.sleep(0.5)
-        for position, process in enumerate(workers):
-            if stopping or process.is_alive():
-                continue
-            now = time.monotonic()
-            restarts = [t for t in restarts if now - t < 60] + [now]
-            if len(restarts) > 5 * count:  # crashing at start-up: give up rather than spin
-                log.error("workers keep exiting (%d restarts in 60 s): stopping", len(restarts) - 1)
-                status = 1
-                stop(signal.SIGTERM, None)
-                break
-            log.warning("worker process %s exited with %s; starting another", process.pid, process.exitcode)
-            workers[position] = start()
-    for process in workers:
-        process.join()
-    return status

@@ -81,6 +81,8 @@ def _send_identifies(base_url: str, first_job: int, count: int) -> None:
 def _file_sums(directory: Path, kind: str, pid: int, needle: str) -> float:
     """What one worker's file holds under keys containing `needle` (events, a route...)."""
     path = directory / f"{kind}_{pid}.db"
+    if not path.exists():  # a worker writes its files from its first count on
+        return 0.0
     return sum(v for key, v, _, _ in MmapedDict.read_all_values_from_file(str(path)) if needle in key)
 
 

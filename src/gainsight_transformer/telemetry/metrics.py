@@ -374,16 +374,17 @@ def registry(collector: Collector, *, per_process: bool = True) -> CollectorRegi
 REGISTRY = registry(_Collector())
 
 
-def share(directory: Path) -> None:
-    """In a worker process (WORKERS > 1), before it serves: count into this process's files in
-    `directory`, which the workers share, and answer scrapes with the sum of every file there.
-    process_* and python_gc_* are left out: they describe one process, and which worker answers a
-    scrape changes from one scrape to the next (docs/observability.md)."""
+def share(directory: Path, *, per_process: bool = False) -> None:
+    """In a worker process, before it serves: count into this process's files in `directory`,
+    which the workers share (and the workers a reload starts), and answer scrapes with the sum of
+    every file there. process_* and python_gc_* describe one process and are left out unless
+    `per_process` (one worker slot): with several, which worker answers a scrape changes from one
+    scrape to the next (docs/observability.md)."""
     global REGISTRY
     files = shared_files(directory, os.getpid())
     for metric in ALL:
         metric.share(files[metric.file_kind])
-    REGISTRY = registry(SharedCollector(directory, ALL), per_process=False)
+    REGISTRY = registry(SharedCollector(directory, ALL), per_process=per_process)
 
 
 def exposition() -> bytes:

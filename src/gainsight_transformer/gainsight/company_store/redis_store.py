@@ -22,7 +22,6 @@ import secrets
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
@@ -30,6 +29,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
+from ...settings import without_credentials
 from ..throttle import Tenant
 from .base import CompanyStore, Held, lock_scope, name_id, tenant_id
 
@@ -78,16 +78,6 @@ end
 for _, key in ipairs(KEYS) do redis.call('PEXPIRE', key, ARGV[2]) end
 return 1
 """
-
-
-def redacted(url: str) -> str:
-    """The URL without user or password, for logs and /health."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
 class _NotOpen:
@@ -296,18 +286,18 @@ class RedisStore(CompanyStore):
             log.warning(
                 "company store: Redis at %s does not answer (%s); the service runs, and group events "
                 "get a retryable error until it does",
-                redacted(self.url),
+                without_credentials(self.url),
                 type(exc).__name__,
             )
         else:
-            log.info("company store: Redis at %s", redacted(self.url))
+            log.info("company store: Redis at %s", without_credentials(self.url))
 
     async def aclose(self) -> None:
         await self.redis.aclose()
         self.redis = _NOT_OPEN
 
     async def health(self) -> dict[str, Any]:
-        answer: dict[str, Any] = {"kind": self.kind, "url": redacted(self.url)}
+        answer: dict[str, Any] = {"kind": self.kind, "url": without_credentials(self.url)}
         try:
             async with asyncio.timeout(min(self.timeout, 0.5)):
                 await self.redis.ping()
