@@ -31,9 +31,11 @@ from .harness import (
     Postgres,
     Unavailable,
     destination,
-    eventually,
+    launch_rudder_server,
+    log_tail,
     rudder_server_binary,
     rudder_server_env,
+    wait_for_gateway,
     workspace,
 )
 
@@ -181,24 +183,13 @@ class Stack:
             extra=extra,
         )
         self.rudder_log = self.root / "rudder-server.log"
-        with self.rudder_log.open("wb") as log:
-            process = subprocess.Popen(
-                [str(self.binary)], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_dir
-            )
+        process = launch_rudder_server(self.binary, env, self.rudder_log, cwd=tmp_dir)
         self._processes.append(process)
         self.gateway = Gateway(f"http://127.0.0.1:{gateway_port}", WRITE_KEY)
-
-        def up() -> bool:
-            if process.poll() is not None:
-                raise RuntimeError(f"rudder-server exited ({process.returncode}):\n{self.rudder_tail()}")
-            return self.gateway is not None and self.gateway.health()
-
-        eventually(up, 120, "rudder-server's gateway /health")
+        wait_for_gateway(process, self.gateway, self.rudder_log)
 
     def rudder_tail(self, lines: int = 40) -> str:
-        if self.rudder_log is None or not self.rudder_log.exists():
-            return ""
-        return "\n".join(self.rudder_log.read_text(errors="replace").splitlines()[-lines:])
+        return log_tail(self.rudder_log, lines)
 
     def stop(self) -> None:
         for process in reversed(self._processes):

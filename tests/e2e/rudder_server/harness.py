@@ -1,5 +1,6 @@
 """The real rudder-server, built from the Go module proxy, and the PostgreSQL it needs, as processes
-of the tests. `go/` is our own Go module: a `main.go` that calls rudder-server's `runner` package,
+of the tests, and of the local stack without Docker (examples/rudder-server/stack.py imports this
+module, the one import from tests/ outside them). `go/` is our own Go module: a `main.go` that calls rudder-server's `runner` package,
 the `replace` lines of rudder-server's go.mod, and stand-ins for the modules the proxy here refuses
 (go/stubs/README.md)."""
 
@@ -11,15 +12,18 @@ import hashlib
 import json
 import os
 import pwd
+import queue
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -27,6 +31,7 @@ import httpx
 GO_MODULE = Path(__file__).resolve().parent / "go"
 RUDDER_SERVER_VERSION = "v1.83.0"
 BUILD_TIMEOUT = 40 * 60
+PROGRESS_SECONDS = 30.0
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gainsight-transformer"
 # A module download that failed, told by the error's shape (whatever GOPROXY names): the network
 # failed, or the proxy refused (`reading <proxy>/<module>/@v/<version>.zip: 403 Forbidden`).
@@ -48,9 +53,103 @@ def _source_key() -> str:
     return digest.hexdigest()[:16]
 
 
+def _minutes(seconds: float) -> str:
+    return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
+
+
+@dataclass
+class _Build:
+    """The `go` commands of one build, run in `go/` with their output read as it comes: a progress
+    line through `log` every PROGRESS_SECONDS; each in a process group of its own, killed with it
+    when the build is interrupted or takes longer than BUILD_TIMEOUT."""
+
+    go: str
+    log: Callable[[str], None]
+    started: float = field(default_factory=time.monotonic)
+    downloaded: int = 0  # `go: downloading <module> <version>` lines
+    compiled: int = 0  # package lines of `go build -v`
+    total: int = 0  # packages `go list -deps` counts (all of them are compiled on a cold cache)
+    errors: list[str] = field(default_factory=list)
+
+    def progress(self) -> str:
+        done = f"{_minutes(time.monotonic() - self.started)} so far, {self.downloaded} modules downloaded"
+        if self.total:
+            done += f", {self.compiled} of ~{self.total} packages compiled"
+        return done
+
+    def run(self, *args: str, compiling: bool = False) -> list[str]:
+        """`go args...`; its stdout's lines. `compiling`: stderr's bare lines are packages built."""
+        process = subprocess.Popen(
+            [self.go, *args],
+            cwd=GO_MODULE,
+            env={**os.environ, "CGO_ENABLED": "0", "GOTOOLCHAIN": "local"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            process_group=0,
+        )
+        lines: queue.Queue[tuple[str, str | None]] = queue.Queue()
+
+        def pump(name: str, stream: IO[str]) -> None:
+            for line in stream:
+                lines.put((name, line.rstrip("\n")))
+            lines.put((name, None))
+
+        readers = [
+            threading.Thread(target=pump, args=(name, stream), daemon=True)
+            for name, stream in (("out", process.stdout), ("err", process.stderr))
+        ]
+        for reader in readers:
+            reader.start()
+        out: list[str] = []
+        streams, next_progress = len(readers), time.monotonic() + PROGRESS_SECONDS
+        try:
+            while streams:
+                now = time.monotonic()
+                if now - self.started > BUILD_TIMEOUT:
+                    raise RuntimeError(
+                        f"the build of rudder-server took over {_minutes(BUILD_TIMEOUT)}: stopped"
+                    )
+                if now >= next_progress:
+                    self.log(f"building rudder-server: {self.progress()}")
+                    next_progress = now + PROGRESS_SECONDS
+                try:
+                    name, line = lines.get(timeout=min(1.0, PROGRESS_SECONDS))
+                except queue.Empty:
+                    continue
+                if line is None:
+                    streams -= 1
+                elif name == "out":
+                    out.append(line)
+                elif line.startswith("go: downloading "):
+                    self.downloaded += 1
+                elif compiling and line and not line.startswith("#") and " " not in line and ":" not in line:
+                    self.compiled += 1
+                else:
+                    self.errors.append(line)
+            process.wait()
+        except BaseException:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            process.wait()
+            raise
+        finally:
+            for reader in readers:
+                reader.join(timeout=5)
+        if process.returncode != 0:
+            tail = "\n".join(self.errors[-15:])
+            if DOWNLOAD_FAILURE.search("\n".join(self.errors)):
+                raise Unavailable(f"rudder-server's modules could not be downloaded:\n{tail}")
+            raise RuntimeError(f"go {args[0]} of rudder-server failed:\n{tail}")
+        return out
+
+
 def rudder_server_binary(log: Callable[[str], None] = print) -> Path:
     """The rudder-server binary for `go/`, built once per source state and kept in ~/.cache;
-    or RUDDER_SERVER_BINARY (CI takes it from the official image)."""
+    or RUDDER_SERVER_BINARY (CI takes it from the official image). A build says how far it has got
+    through `log` every PROGRESS_SECONDS."""
     given = os.environ.get("RUDDER_SERVER_BINARY")
     if given:
         return Path(given)
@@ -61,29 +160,25 @@ def rudder_server_binary(log: Callable[[str], None] = print) -> Path:
     if go is None:
         raise Unavailable("Go is not installed (the `go` command builds rudder-server from the module proxy)")
     binary.parent.mkdir(parents=True, exist_ok=True)
-    partial = binary.with_suffix(".partial")
-    env = {**os.environ, "CGO_ENABLED": "0", "GOTOOLCHAIN": "local"}
-    log(f"building rudder-server {RUDDER_SERVER_VERSION} (the first build takes ~12 min on 2 cores)")
-    started = time.monotonic()
-    result = subprocess.run(
-        [go, "build", "-ldflags=-s -w", "-o", str(partial), "."],
-        cwd=GO_MODULE,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=BUILD_TIMEOUT,
+    partial = binary.with_name(f"rudder-server.partial-{os.getpid()}")
+    log(
+        f"building rudder-server {RUDDER_SERVER_VERSION} into {binary.parent} (once: 5 to 12 min on 2 "
+        "cores, plus a minute or two to download its modules the first time)"
     )
-    if result.returncode != 0:
-        tail = "\n".join(result.stderr.splitlines()[-15:])
-        if DOWNLOAD_FAILURE.search(result.stderr):
-            raise Unavailable(f"rudder-server's modules could not be downloaded:\n{tail}")
-        raise RuntimeError(f"go build of rudder-server failed:\n{tail}")
-    partial.rename(binary)
-    log(f"built rudder-server in {time.monotonic() - started:.0f} s: {binary}")
+    build = _Build(go, log)
+    try:
+        build.total = len(build.run("list", "-deps", "."))  # downloads the modules it lacks
+        log(f"building rudder-server: {build.progress()}; compiling")
+        build.run("build", "-v", "-ldflags=-s -w", "-o", str(partial), ".", compiling=True)
+        partial.rename(binary)
+    finally:
+        partial.unlink(missing_ok=True)
+    log(f"built rudder-server in {_minutes(time.monotonic() - build.started)}: {binary}")
     return binary
 
 
-def _postgres_bin() -> Path:
+def postgres_bin() -> Path:
+    """The directory of PostgreSQL's server programs (initdb, pg_ctl, postgres)."""
     found = shutil.which("initdb")
     if found:
         return Path(found).parent
@@ -97,8 +192,8 @@ def _postgres_bin() -> Path:
 
 @dataclass
 class Postgres:
-    """A throw-away cluster on a loopback port (trust authentication), or the server that
-    RUDDER_E2E_POSTGRES_URL names (CI's service container); one database per run."""
+    """A throw-away cluster on a loopback port (trust authentication), or a server already running
+    (RUDDER_E2E_POSTGRES_URL, CI's service container; or one the local stack reuses)."""
 
     port: int
     data: Path | None
@@ -130,8 +225,11 @@ class Postgres:
         return ["runuser", "-u", self.user, "--", *command] if self.user else list(command)
 
     @classmethod
-    def start(cls, port: int) -> Postgres:
-        bin_dir = _postgres_bin()
+    def start(cls, port: int, prefix: str = "rudder-e2e-pg-") -> Postgres:
+        """A new cluster in a new directory under the temporary directory (`prefix`...), listening
+        on 127.0.0.1:`port`; as the `postgres` user when we are root. Nothing is left behind when
+        it fails or is interrupted."""
+        bin_dir = postgres_bin()
         user = None
         if os.geteuid() == 0:
             try:
@@ -141,16 +239,16 @@ class Postgres:
                     "running as root and there is no `postgres` user to run PostgreSQL"
                 ) from None
             user = "postgres"
-        root = Path(tempfile.mkdtemp(prefix="rudder-e2e-pg-"))
+        root = Path(tempfile.mkdtemp(prefix=prefix))
         root.chmod(0o755)
         data = root / "data"
-        data.mkdir(mode=0o700)
-        if user:
-            shutil.chown(root, user)
-            shutil.chown(data, user)
         server = cls(port=port, data=data, bin=bin_dir, user=user)
-        subprocess.run(
-            server._as_owner(
+        try:
+            data.mkdir(mode=0o700)
+            if user:
+                shutil.chown(root, user)
+                shutil.chown(data, user)
+            server._run(
                 str(bin_dir / "initdb"),
                 "-D",
                 str(data),
@@ -161,27 +259,34 @@ class Postgres:
                 "--no-locale",
                 "-E",
                 "UTF8",
-            ),
-            check=True,
-            capture_output=True,
-        )
-        options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off"
-        subprocess.run(
-            server._as_owner(
+            )
+            options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off"
+            server._run(
                 str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(server.log), "-o", options, "-w", "start"
-            ),
-            check=True,
-            capture_output=True,
-        )
+            )
+        except BaseException:
+            server.stop()
+            raise
         return server
+
+    def _run(self, *command: str) -> None:
+        done = subprocess.run(self._as_owner(*command), capture_output=True, text=True)
+        if done.returncode != 0:
+            log = self.log.read_text(errors="replace") if self.log and self.log.exists() else ""
+            raise RuntimeError(
+                f"{Path(command[0]).name} failed ({done.returncode}): {done.stderr.strip()}\n{log[-2000:]}"
+            )
 
     def stop(self) -> None:
         if self.data is None or self.bin is None:
             return  # not ours to stop
-        subprocess.run(
-            self._as_owner(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"),
-            capture_output=True,
-        )
+        if (self.data / "postmaster.pid").exists():
+            subprocess.run(
+                self._as_owner(
+                    str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"
+                ),
+                capture_output=True,
+            )
         shutil.rmtree(self.data.parent, ignore_errors=True)
 
     def sql(self, statement: str, database: str = "postgres") -> list[list[str]]:
@@ -189,6 +294,7 @@ class Postgres:
         result = subprocess.run(
             [
                 psql,
+                "-w",  # never ask for a password on the terminal
                 "-h",
                 self.host,
                 "-p",
@@ -205,15 +311,19 @@ class Postgres:
             check=True,
             capture_output=True,
             text=True,
-            env={**os.environ, "PGPASSWORD": self.password},
+            env={**os.environ, "PGPASSWORD": self.password, "PGCONNECT_TIMEOUT": "5"},
         )
         return [line.split("\t") for line in result.stdout.splitlines() if line]
 
-    def new_database(self, name: str) -> str:
+    def new_database(self, name: str, *, exist_ok: bool = False) -> str:
+        """Database `name` owned by the role rudder-server logs in as (rudder, password `password`,
+        as in the compose file), both made when missing; an existing database is an error unless
+        `exist_ok`."""
         self.sql(
             "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'rudder') THEN CREATE ROLE rudder LOGIN PASSWORD 'password' SUPERUSER; END IF; END$$"
         )
-        self.sql(f"CREATE DATABASE {name} OWNER rudder")
+        if not (exist_ok and self.sql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'")):
+            self.sql(f"CREATE DATABASE {name} OWNER rudder")
         return name
 
 
@@ -279,6 +389,37 @@ def rudder_server_env(
         "LOG_LEVEL": "INFO",
         **extra,
     }
+
+
+def launch_rudder_server(
+    binary: Path, env: dict[str, str], log_file: Path, cwd: Path, **popen: Any
+) -> subprocess.Popen[bytes]:
+    """rudder-server with `env` (rudder_server_env), its output in `log_file`; `popen`: more
+    subprocess.Popen arguments. Wait for it with wait_for_gateway."""
+    with log_file.open("wb") as log:
+        return subprocess.Popen(
+            [str(binary)], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=cwd, **popen
+        )
+
+
+def wait_for_gateway(
+    process: subprocess.Popen[Any], gateway: Gateway, log_file: Path, timeout: float = 120
+) -> None:
+    """Until the gateway's /health answers 200; RuntimeError with the log's last lines if
+    rudder-server exits first, AssertionError if it takes longer than `timeout`."""
+
+    def up() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"rudder-server exited ({process.returncode}):\n{log_tail(log_file)}")
+        return gateway.health()
+
+    eventually(up, timeout, "rudder-server's gateway /health")
+
+
+def log_tail(path: Path | None, lines: int = 40) -> str:
+    if path is None or not path.exists():
+        return ""
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
 def workspace(write_key: str, destinations: list[dict[str, Any]]) -> dict[str, Any]:
