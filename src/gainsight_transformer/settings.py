@@ -2,11 +2,38 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: LOG_LEVEL's accepted spellings (ours, rudder-server's and rudder-transformer's) → Python's name.
+LOG_LEVELS = {
+    "debug": "debug",
+    "trace": "debug",
+    "verbose": "debug",
+    "info": "info",
+    "warning": "warning",
+    "warn": "warning",
+    "error": "error",
+    "critical": "critical",
+    "fatal": "critical",
+}
+#: One GAINSIGHT_HOST_ALLOWLIST entry: a host name or address, optionally `:port`.
+ALLOWLIST_ENTRY = re.compile(r"(?:[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+
+
+def allowlist_form(entry: str) -> str:
+    """What an allowlist entry written as a URL should have been: its host[:port]."""
+    parts = urlsplit(entry if "//" in entry else f"//{entry}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    host = parts.hostname or entry
+    return f"{host}:{port}" if port else host
 
 
 class Settings(BaseSettings):
@@ -14,7 +41,11 @@ class Settings(BaseSettings):
 
     host: str = Field("0.0.0.0", description="Address uvicorn binds to.")
     port: int = Field(9090, ge=1, le=65535, description="Port uvicorn listens on.")
-    log_level: str = Field("info", description="uvicorn / application log level.")
+    log_level: str = Field(
+        "info",
+        description="Level of the logs: debug, info, warning (or warn), error, critical (or fatal), "
+        "any case; trace and verbose mean debug. Stored as Python's name for it.",
+    )
     workers: int | None = Field(
         None,
         ge=1,
@@ -170,6 +201,29 @@ class Settings(BaseSettings):
                 "lock expires while its request may still create the company"
             )
         return self
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = LOG_LEVELS.get(value.strip().lower())
+        if level is None:
+            raise ValueError(
+                "must be one of debug, info, warning (or warn), error, critical (or fatal), in any "
+                "case; trace and verbose mean debug"
+            )
+        return level
+
+    @field_validator("gainsight_host_allowlist")
+    @classmethod
+    def _allowlist(cls, value: str) -> str:
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        for entry in entries:
+            if not ALLOWLIST_ENTRY.fullmatch(entry):
+                raise ValueError(
+                    f"{entry!r} is not a host or host:port entry; write {allowlist_form(entry)!r} "
+                    "(comma-separated, no scheme, no path)"
+                )
+        return ",".join(entries)
 
     @field_validator("redis_url")
     @classmethod

@@ -44,8 +44,11 @@ def test_plain_host_names_pass_the_syntax_check(domain: str) -> None:
 @pytest.mark.parametrize(
     ("domain", "reason"),
     [
-        ("host:22", "port 22 is not allowed (only 443)"),
-        ("host:8443", "port 8443 is not allowed (only 443)"),
+        ("host:22", "port 22 is not allowed (only 443, or a host:port listed in GAINSIGHT_HOST_ALLOWLIST)"),
+        (
+            "host:8443",
+            "port 8443 is not allowed (only 443, or a host:port listed in GAINSIGHT_HOST_ALLOWLIST)",
+        ),
         ("dns@host", "the domain must be a host name with an optional port"),
         ("host/path", "the domain must be a host name with an optional port"),
         ("host?x=1", "the domain must be a host name with an optional port"),
@@ -135,6 +138,7 @@ async def test_backend_refuses_a_name_that_resolves_to_a_private_address(monkeyp
         await GuardedBackend(inner, EgressPolicy()).connect_tcp("rebind.example", 443)
     assert refused.value.message == (
         "refusing to connect to rebind.example: it resolves to a non-public address (127.0.0.1)"
+        " and is not in GAINSIGHT_HOST_ALLOWLIST"
     )
     assert inner.connected == []
 
@@ -179,14 +183,29 @@ def _group(domain: str) -> dict[str, Any]:
     ("domain", "reason"),
     [
         ("localhost", "it resolves to a non-public address"),
-        ("127.0.0.1", "it resolves to a non-public address (127.0.0.1)"),
-        ("2130706433", "it resolves to a non-public address (127.0.0.1)"),
-        ("0x7f000001", "it resolves to a non-public address (127.0.0.1)"),
-        ("127.1", "it resolves to a non-public address (127.0.0.1)"),
-        ("169.254.169.254", "it resolves to a non-public address (169.254.169.254)"),
-        ("10.0.0.1", "it resolves to a non-public address (10.0.0.1)"),
-        ("0.0.0.0", "it resolves to a non-public address (0.0.0.0)"),
-        ("127.0.0.1:22", "port 22 is not allowed (only 443)"),
+        (
+            "127.0.0.1",
+            "it resolves to a non-public address (127.0.0.1) and is not in GAINSIGHT_HOST_ALLOWLIST",
+        ),
+        (
+            "2130706433",
+            "it resolves to a non-public address (127.0.0.1) and is not in GAINSIGHT_HOST_ALLOWLIST",
+        ),
+        (
+            "0x7f000001",
+            "it resolves to a non-public address (127.0.0.1) and is not in GAINSIGHT_HOST_ALLOWLIST",
+        ),
+        ("127.1", "it resolves to a non-public address (127.0.0.1) and is not in GAINSIGHT_HOST_ALLOWLIST"),
+        (
+            "169.254.169.254",
+            "it resolves to a non-public address (169.254.169.254) and is not in GAINSIGHT_HOST_ALLOWLIST",
+        ),
+        ("10.0.0.1", "it resolves to a non-public address (10.0.0.1) and is not in GAINSIGHT_HOST_ALLOWLIST"),
+        ("0.0.0.0", "it resolves to a non-public address (0.0.0.0) and is not in GAINSIGHT_HOST_ALLOWLIST"),
+        (
+            "127.0.0.1:22",
+            "port 22 is not allowed (only 443, or a host:port listed in GAINSIGHT_HOST_ALLOWLIST)",
+        ),
         ("user:pw@acme.example", "the domain must be a host name with an optional port"),
         ("acme.example/path", "the domain must be a host name with an optional port"),
     ],

@@ -805,7 +805,7 @@ def refused(target: str, reason: str) -> str:
 HTTPS_REASON = "only https endpoints are allowed"
 QUERY_REASON = "the endpoint has an unexpected query string"
 FRAGMENT_REASON = "the endpoint must not have a fragment"
-PORT_REASON = "port {p} is not allowed (only 443)"
+PORT_REASON = "port {p} is not allowed (only 443, or a host:port listed in GAINSIGHT_HOST_ALLOWLIST)"
 
 # (endpoint, what the refusal names, reason), filled in with the stand-in's domain `{d}` =
 # `127.0.0.1:{p}`; `{e}` is the endpoint itself. Each probe aims at the stand-in wherever the
@@ -945,7 +945,9 @@ def test_hosts_resolving_to_non_public_addresses_are_refused_before_connecting(s
     status, answer = post_v0(client, proxy_request(endpoint, metadata=job(1)))
     message = answer["output"]["message"]
     assert re.fullmatch(
-        rf"refusing to connect to {re.escape(name)}: it resolves to a non-public address \([^)]+\)", message
+        rf"refusing to connect to {re.escape(name)}: it resolves to a non-public address \([^)]+\)"
+        " and is not in GAINSIGHT_HOST_ALLOWLIST",
+        message,
     ), message
     assert_v0_refused(status, answer, message)
     jobs = [job(1), job(2)]
@@ -982,7 +984,12 @@ def test_allowlist_entry_with_a_port_does_not_cover_other_ports(strict, gainsigh
         client, proxy_request(f"https://127.0.0.1:{other.port}{PEOPLE}", metadata=job(1))
     )
     assert_v0_refused(
-        status, answer, refused(f"127.0.0.1:{other.port}", f"port {other.port} is not allowed (only 443)")
+        status,
+        answer,
+        refused(
+            f"127.0.0.1:{other.port}",
+            f"port {other.port} is not allowed (only 443, or a host:port listed in GAINSIGHT_HOST_ALLOWLIST)",
+        ),
     )
     assert other.accepted == 0
     assert recorder.connects == []
@@ -1012,12 +1019,18 @@ def redirect_to(stub: GainsightStub, location: str, status: int = 302) -> None:
         ),
         pytest.param(
             lambda port: f"https://127.0.0.1:{port}{PEOPLE}",
-            lambda port: refused(f"127.0.0.1:{port}", f"port {port} is not allowed (only 443)"),
+            lambda port: refused(
+                f"127.0.0.1:{port}",
+                f"port {port} is not allowed (only 443, or a host:port listed in GAINSIGHT_HOST_ALLOWLIST)",
+            ),
             id="https on another loopback port",
         ),
         pytest.param(
             lambda port: f"https://localhost:{port}{PEOPLE}",
-            lambda port: refused(f"localhost:{port}", f"port {port} is not allowed (only 443)"),
+            lambda port: refused(
+                f"localhost:{port}",
+                f"port {port} is not allowed (only 443, or a host:port listed in GAINSIGHT_HOST_ALLOWLIST)",
+            ),
             id="localhost, not allowlisted",
         ),
         pytest.param(

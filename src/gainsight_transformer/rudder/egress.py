@@ -100,7 +100,11 @@ class EgressPolicy:
             raise EgressRefused(domain, "the domain must be a host name with an optional port")
         port = int(match["port"]) if match["port"] else None
         if port not in (None, HTTPS_PORT) and not self.is_allowlisted(match["host"], port):
-            raise EgressRefused(domain, f"port {port} is not allowed (only {HTTPS_PORT})")
+            raise EgressRefused(
+                domain,
+                f"port {port} is not allowed (only {HTTPS_PORT}, or a host:port listed in "
+                "GAINSIGHT_HOST_ALLOWLIST)",
+            )
 
     def check_url(self, url: Any, allowed_paths: ApiPaths | None = None) -> None:
         """An https URL on an acceptable host; with `allowed_paths`, one of those paths."""
@@ -166,7 +170,10 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         public = [address for address in addresses if is_public_address(address)]
         if not public:
             shown = ", ".join(addresses) or "nothing"
-            raise EgressRefused(host, f"it resolves to a non-public address ({shown})")
+            raise EgressRefused(
+                host,
+                f"it resolves to a non-public address ({shown}) and is not in GAINSIGHT_HOST_ALLOWLIST",
+            )
         failure: Exception | None = None
         for address in public:
             try:
