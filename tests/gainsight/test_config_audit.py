@@ -59,5 +59,5 @@ def test_a_group_event_without_a_domain_is_a_configuration_error(client) -> None
     element = {"message": MESSAGES[1], "metadata": {"jobId": 1}, "destination": {"ID": "d", "Config": cfg}}
     (answer,) = client.post("/v0/destinations/gainsight", json=[element]).json()
     assert answer["statusCode"] == 400
-    assert answer["error"].startswith("refusing to connect to undefined: ")
+    assert answer["error"].startswith("domain is missing from the destination's Config")
     assert answer["statTags"]["errorType"] == "configuration"

@@ -445,13 +445,14 @@ async def test_group_ends_with_a_person_put_linking_the_email_to_the_gsid(gainsi
 
 
 async def test_group_refuses_a_domain_that_is_more_than_a_host_before_any_call(gainsight):
-    odd = "d.example:8443/tenant"  # identify/track insert it verbatim; group must not call it
+    odd = "d.example:8443/tenant"  # a 400 for every event type; group must not call it
     with respx.mock(assert_all_mocked=True, assert_all_called=False) as mock:
         route = mock.route().respond(200, json=gainsight_answer([]))
         with pytest.raises(ConfigurationError) as refused:
             await run_group(group_message({"name": "Acme"}), domain=odd)
-    assert str(refused.value) == (
-        f"refusing to connect to {odd}: the domain must be a host name with an optional port"
+    assert (
+        str(refused.value)
+        == f"domain must be a host name without a path: write 'd.example:8443', not '{odd}'"
     )
     assert not route.called
 

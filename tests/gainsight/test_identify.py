@@ -644,21 +644,6 @@ def test_identify_processor_output_is_the_whole_person_put(client):
     assert answer == success(rest_output("PUT", PEOPLE_URL, PERSON_HEADERS, payload))
 
 
-@pytest.mark.parametrize(
-    ("domain", "endpoint"),
-    [
-        pytest.param(DROP, "https://undefined/v1.0/api/people", id="missing"),
-        pytest.param(None, "https://null/v1.0/api/people", id="null"),
-        pytest.param("https://x.example", "https://https://x.example/v1.0/api/people", id="scheme-kept"),
-        pytest.param(" d.example ", "https:// d.example /v1.0/api/people", id="not-trimmed"),
-        pytest.param(5, "https://5/v1.0/api/people", id="number"),
-    ],
-)
-def test_identify_inserts_domain_verbatim_into_the_endpoint(client, domain, endpoint):
-    answer = process_one(client, identify_message({"email": EMAIL}), config(domain=domain))
-    assert answer == success(rest_output("PUT", endpoint, PERSON_HEADERS, {"Email": EMAIL, "Name": ""}))
-
-
 @pytest.mark.parametrize(("access_key", "header"), [(12345, "12345"), (1.5, "1.5"), (True, "true")])
 def test_identify_sends_a_non_string_access_key_as_its_text(client, access_key, header):
     answer = process_one(client, identify_message({"email": EMAIL}), config(accessKey=access_key))

@@ -394,9 +394,3 @@ def test_track_dispatches_on_lower_cased_type(client, kind):
     message = {**track_message(properties={"a": 1}), "type": kind}
     answer = process_one(client, message)
     assert answer == success(rest_output("POST", EVENTS_URL, headers(Accesskey=ACCESS_KEY), {"a": 1}))
-
-
-def test_track_uses_domain_verbatim(client):
-    answer = process_one(client, track_message(), config(domain=DROP))
-    endpoint = "https://undefined/v1.0/api/eventManager/event"
-    assert answer == success(rest_output("POST", endpoint, headers(Accesskey=ACCESS_KEY), {}))

@@ -118,7 +118,7 @@ class CompanyApi:
     ) -> Answer:
         headers = {"Accesskey": header_text(config.access_key), "Content-Type": JSON_CONTENT_TYPE}
         try:
-            self._egress.check_domain(config.domain)
+            self._egress.check_domain(config.host)
             return await send(
                 self._http,
                 method,

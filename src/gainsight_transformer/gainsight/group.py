@@ -29,6 +29,7 @@ def check_group(message: dict[str, Any], config: GainsightConfig) -> tuple[Any, 
     """(company name, user email) after the checks that need no network."""
     if not is_truthy(config.access_key):
         raise ConfigurationError("accessKey is required for group")
+    config.host  # noqa: B018 - a domain that is not a host name is this event's 400
     name = GROUP_NAME.get(message)
     if not is_truthy(name):
         raise InstrumentationError("company name is required for group")

@@ -22,7 +22,7 @@ from .fields import (
 )
 from .mapping import FieldTable, json_stringify_on_object
 
-REGENERATE = "python -m gainsight_transformer.gainsight.mapping_page docs/mapping.md"
+REGENERATE = ".venv/bin/python -m gainsight_transformer.gainsight.mapping_page docs/mapping.md"
 CONVERSIONS: dict[object, str] = {
     None: "as is",
     to_number: "[number](#number)",
@@ -46,7 +46,8 @@ Missing or empty: 400 `Message Type is not present. Aborting message.`; another 
 
 ## Destination settings
 
-From `destination.Config`: `domain` (the host every request goes to, used as written),
+From `destination.Config`: `domain` (the host every request goes to: a host name with an optional
+port, one trailing slash dropped; anything else is a 400 for every event type),
 `accessKey` (identify, group; sent as `Accesskey`), `sharedSecret`, `topicName`, `tenantId` and
 `contractId` (track), and the maps `personMap`, `companyMap`, `eventNameMap`, `eventVersionMap`:
 arrays of `{{"from", "to"}}` rows, where a row with an empty `from` is skipped, a later row wins,

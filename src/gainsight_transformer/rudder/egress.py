@@ -22,7 +22,7 @@ import httpx
 from ..jsvalues import MISSING, json_text
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_HOST_PORT = re.compile(rf"(?P<host>{_LABEL}(?:\.{_LABEL})*)(?::(?P<port>[0-9]{{1,5}}))?", re.ASCII)
+HOST_PORT = re.compile(rf"(?P<host>{_LABEL}(?:\.{_LABEL})*)(?::(?P<port>[0-9]{{1,5}}))?", re.ASCII)
 _QUERY = re.compile(r"(?:keys=[A-Za-z0-9_,]+)?", re.ASCII)
 # urlsplit drops tabs and newlines and strips leading whitespace, so it would judge another URL
 # than the one httpx is given: such characters are refused before parsing.
@@ -95,7 +95,7 @@ class EgressPolicy:
 
     def check_domain(self, domain: Any) -> None:
         """`domain` must be a host name with an optional port, nothing else."""
-        match = _HOST_PORT.fullmatch(domain) if isinstance(domain, str) else None
+        match = HOST_PORT.fullmatch(domain) if isinstance(domain, str) else None
         if match is None:
             raise EgressRefused(domain, "the domain must be a host name with an optional port")
         port = int(match["port"]) if match["port"] else None
