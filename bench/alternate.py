@@ -64,6 +64,17 @@ def merge(reports: list[dict[str, Any]]) -> dict[str, Any]:
             probe_after_each=[s.get("probe_after") for s in each],
             all_2xx=all(s["all_2xx"] for s in each),
         )
+        if all("http_floor" in s for s in each):  # --http-floor: every round's pairs, not the first's
+            floor_runs = [
+                dict(run, round=number) for number, s in enumerate(each, 1) for run in s["http_floor"]["runs"]
+            ]
+            ratios = [ratio for s in each for ratio in s["http_floor_ratios"]]
+            result.update(
+                http_floor=dict(each[0]["http_floor"], runs=floor_runs, summary=summarise(floor_runs)),
+                http_floor_ratios=ratios,
+                http_floor_ratio_spread=spread(ratios),
+                http_floor_ratio=spread(ratios)["median"],
+            )
         median_events = result["summary"].get("events_s", {}).get("median", 0.0)
         result["floor_ratio"] = (
             median_events / result["floor"]["events_s"] if result["floor"]["events_s"] else None
