@@ -796,3 +796,34 @@ def test_no_row_of_a_mixed_bad_batch_turns_into_http_500(client):
     assert sorted(o["statusCode"] for o in outputs) == sorted([200, *statuses, 200])
     good = [o for o in outputs if o["metadata"][0].get("jobId") in (1000, 1001)]
     assert [o["statusCode"] for o in good] == [200, 200]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"destType": "gain\\ud800sight", "input": []}',
+        b'{"destType": "\\udfff", "input": [{"message": {}}]}',
+    ],
+    ids=["inside", "alone"],
+)
+def test_a_lone_surrogate_in_dest_type_is_a_json_4xx_quoting_it_escaped(client, body: bytes) -> None:
+    response = client.post("/routerTransform", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/json"
+    error = json.loads(response.content)["error"]
+    assert error.startswith("Unknown destination: ")
+    assert ("\ud800" in error) or ("\udfff" in error)
+    assert b"\\ud" in response.content  # escaped, as JSON.stringify writes it
+
+
+def test_a_log_line_quoting_a_lone_surrogate_is_still_one_json_line() -> None:
+    import logging
+
+    from gainsight_transformer.telemetry.logs import JsonFormatter
+
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "unknown %s", ("gain\ud800sight",), None)
+    record.fields = {"destType": "\udfff"}
+    line = JsonFormatter().format(record)
+    assert "\n" not in line
+    entry = json.loads(line)
+    assert entry["message"] == "unknown gain\ufffdsight" and entry["destType"] == "\ufffd"

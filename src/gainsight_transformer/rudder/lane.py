@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
+from ..jsvalues import json_text
 from ..telemetry.exchange import Exchange, route_template
 from . import routes
 from .body import content_length, decode_content, read_raw
@@ -42,7 +43,10 @@ _ROUTER = "/routerTransform"
 
 
 def request_error_response(exc: RequestError) -> Response:
-    return JSONResponse({"error": exc.message}, status_code=exc.status, headers=exc.headers)
+    # As JSON.stringify writes it: a message quoting the request (a lone surrogate in `destType`,
+    # say) becomes escapes, never an encoding error and a 500.
+    body = json_text({"error": exc.message}).encode("utf-8", "surrogatepass")
+    return Response(body, status_code=exc.status, headers=exc.headers, media_type="application/json")
 
 
 def unexpected_error_response(exc: Exception) -> Response:

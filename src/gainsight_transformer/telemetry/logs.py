@@ -71,7 +71,24 @@ class JsonFormatter(logging.Formatter):
             entry.update(redact(fields))
         if record.exc_info:
             entry["exception"] = redact_text(self.formatException(record.exc_info))
-        return orjson.dumps(entry, default=str).decode()
+        try:
+            return orjson.dumps(entry, default=str).decode()
+        except orjson.JSONEncodeError:  # a lone surrogate quoted from a request: still one JSON line
+            return orjson.dumps(_without_lone_surrogates(entry), default=str).decode()
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    """Lone surrogates (which UTF-8 cannot carry) as U+FFFD, recursively."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_without_lone_surrogates(item) for item in value]
+    return value
 
 
 def logging_config(level: str) -> dict[str, Any]:
