@@ -15,6 +15,7 @@ that is not stopping.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -28,6 +29,8 @@ _TIMEOUT_ANSWER = (
 )
 
 
+log = logging.getLogger(__name__)
+
 #: Seconds an idle connection stays open once its worker is stopping, for a request on its way.
 DRAIN_SECONDS = 1.0
 
@@ -38,6 +41,7 @@ class ReadDeadlineProtocol(HttpToolsProtocol):
         self._read_timeout = get_settings().request_read_timeout_seconds
         self._read_deadline: asyncio.TimerHandle | None = None
         self._draining = False
+        self._idle_since = 0.0
 
     def shutdown(self) -> None:
         self._draining = True
@@ -51,9 +55,41 @@ class ReadDeadlineProtocol(HttpToolsProtocol):
             self.transport.close()
 
     def on_headers_complete(self) -> None:
-        super().on_headers_complete()
+        limit = self.limit_concurrency
+        bypass = False
+        if limit is not None and not self._draining:
+            excess = len(self.connections) - limit + 1
+            # Idle connections must not lock requests out: the oldest make room, as many as it takes.
+            if excess > 0 and self._close_idle(excess) >= excess and len(self.tasks) < limit:
+                bypass = True  # the closed ones leave `connections` only on the next loop turn
+            # /health answers while the process lives, whatever is in flight.
+            bypass = bypass or self.url.split(b"?", 1)[0] == b"/health"
+        if bypass:
+            self.limit_concurrency = None
+        try:
+            super().on_headers_complete()
+        finally:
+            self.limit_concurrency = limit
         if self._draining and self.cycle is not None:
             self.cycle.keep_alive = False  # answered with `connection: close`, then closed
+
+    def _idle(self) -> bool:
+        return (self.cycle is None or self.cycle.response_complete) and not self.pipeline
+
+    def _close_idle(self, count: int) -> int:
+        """Close up to `count` idle connections of this worker, the longest idle first."""
+        idle = [
+            c for c in self.connections if c is not self and isinstance(c, ReadDeadlineProtocol) and c._idle()
+        ]
+        idle.sort(key=lambda c: c._idle_since)
+        closed = 0
+        for connection in idle[:count]:
+            if not connection.transport.is_closing():
+                connection.transport.close()
+            closed += 1
+        if closed:
+            log.info("closed %d idle connection(s) to make room under LIMIT_CONCURRENCY", closed)
+        return closed
 
     def _arm(self) -> None:
         self._disarm()
@@ -74,6 +110,7 @@ class ReadDeadlineProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self._idle_since = self.loop.time()
         self._arm()  # the first request's bytes must come in time too
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -90,6 +127,7 @@ class ReadDeadlineProtocol(HttpToolsProtocol):
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
+        self._idle_since = self.loop.time()
         # Idle from here on: uvicorn's keep-alive timeout applies until the next request begins.
         if self.pipeline:
             return
