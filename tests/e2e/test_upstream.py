@@ -490,3 +490,31 @@ def test_the_readme_walkthrough_does_what_it_says(service: str, upstream: Record
     targets = {(r["method"], r["target"]) for r in json.loads(recorded)}
     assert targets <= {("GET", "/features"), ("POST", "/v0/destinations/webhook")}
     assert ("POST", "/v0/destinations/webhook") in targets
+
+
+def test_a_client_that_gives_up_frees_its_upstream_slot_at_once(
+    tmp_path: Path, upstream: RecordingUpstream
+) -> None:
+    """Two upstream slots, both taken by requests whose clients gave up while a slow upstream was
+    still working: the next request gets a slot at once instead of waiting for those answers."""
+    base_url, process = start_service(
+        tmp_path / "service.log",
+        UPSTREAM_TRANSFORMER_URL=upstream.url,
+        UPSTREAM_MAX_CONNECTIONS="2",
+        UPSTREAM_TIMEOUT_SECONDS="600",
+    )
+    try:
+        upstream.control(mode="slow", delay=30)
+        for _ in range(4):
+            with pytest.raises(httpx.ReadTimeout):
+                httpx.post(f"{base_url}/v0/destinations/webhook", json=[{"message": {}}], timeout=0.5)
+        upstream.control(mode="normal", delay=0)
+        started = time.monotonic()
+        answer = httpx.post(f"{base_url}/v0/destinations/webhook", json=[{"message": {}}], timeout=10)
+        assert answer.status_code == 200
+        assert time.monotonic() - started < 5  # not the 30 s the abandoned ones would have held
+        metrics = httpx.get(f"{base_url}/metrics").text
+        assert 'outcome="client_gone"' in metrics
+    finally:
+        upstream.control(mode="normal", delay=0)
+        stop(process)

@@ -6,13 +6,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
 from starlette.types import Message, Receive, Scope, Send
 
+from ...settings import without_credentials
 from ...telemetry import metrics
 from ..body import content_length
 from .client import UpstreamClient, UpstreamConnectTimeout, UpstreamError, UpstreamTimeout
@@ -64,12 +66,7 @@ def _passed_on(headers: list[tuple[bytes, bytes]], *drop: bytes) -> list[tuple[b
 
 def display_url(url: str) -> str:
     """The upstream's address for logs, errors and /health: never its user info."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    port = f":{parts.port}" if parts.port is not None else ""
-    return f"{parts.scheme}://{host}{port}{parts.path}"
+    return without_credentials(url)
 
 
 @dataclass(slots=True)
@@ -132,6 +129,7 @@ class Upstream:
         started = time.perf_counter()
         headers = _passed_on(scope["headers"], b"host", b"expect")
         declared = content_length(headers)
+        body_read = asyncio.Event()
         try:
             if declared is not None and declared > self.max_body_bytes:
                 raise _BodyTooLarge
@@ -139,10 +137,14 @@ class Upstream:
             if content is None and _has_body(declared, scope["headers"]):
                 # Up to 1 MiB a body is read first, so that it can be sent again on a new connection
                 # if a pooled one fails; larger or chunked ones are streamed as they arrive.
-                content = self._stream_body(receive)
+                content = self._stream_body(receive, body_read)
                 if declared is not None and declared <= _READ_FIRST:
                     content = b"".join([chunk async for chunk in content])
-            result = await self._exchange(scope, send, headers, content, declared)
+            else:
+                body_read.set()
+            result = await _unless_client_leaves(
+                self._exchange(scope, send, headers, content, declared), receive, body_read
+            )
         except _BodyTooLarge:
             result = await _answer(send, 413, "request entity too large", "too_large")
         except _ClientGone:
@@ -152,7 +154,7 @@ class Upstream:
         metrics.FORWARD_LATENCY.observe((route,), time.perf_counter() - started)
         return result
 
-    async def _stream_body(self, receive: Receive) -> AsyncIterator[bytes]:
+    async def _stream_body(self, receive: Receive, body_read: asyncio.Event) -> AsyncIterator[bytes]:
         size = 0
         while True:
             message = await receive()
@@ -165,6 +167,7 @@ class Upstream:
             if chunk:
                 yield chunk
             if not message.get("more_body", False):
+                body_read.set()
                 return
 
     async def _exchange(
@@ -206,6 +209,32 @@ class Upstream:
         finally:
             response.close()
         return Forwarded(response.status, "answered")
+
+
+async def _unless_client_leaves(
+    exchange: Coroutine[Any, Any, Forwarded], receive: Receive, body_read: asyncio.Event
+) -> Forwarded:
+    """The exchange's outcome, or `_ClientGone` as soon as the client disconnects once its body is
+    read: the upstream connection is then closed and its slot freed at once, not when the upstream
+    answers (rudder-server gives up on a transform after 600 s; a stuck upstream must not keep the
+    slots of every client that gave up meanwhile)."""
+    exchanging = asyncio.ensure_future(exchange)
+    watching = asyncio.ensure_future(_disconnected(receive, body_read))
+    try:
+        done, _ = await asyncio.wait({exchanging, watching}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watching.cancel()
+    if exchanging in done:
+        return exchanging.result()
+    exchanging.cancel()
+    await asyncio.gather(exchanging, return_exceptions=True)
+    raise _ClientGone
+
+
+async def _disconnected(receive: Receive, body_read: asyncio.Event) -> None:
+    await body_read.wait()
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 def _has_body(declared: int | None, headers: list[tuple[bytes, bytes]]) -> bool:
