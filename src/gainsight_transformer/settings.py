@@ -91,6 +91,15 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest accepted request body (after gzip/deflate inflation); larger → 413.",
     )
+    max_proxy_body_bytes: int = Field(
+        8 * 1024 * 1024,
+        ge=1024,
+        description="Largest body of a proxy request (/v0|v1/destinations/gainsight/proxy; after "
+        "gzip/deflate inflation); larger → 413 before it is parsed. A proxy request carries one "
+        "delivery request built from one event, and rudder-server's gateway refuses requests over "
+        "4,000 KB (Gateway.maxReqSizeInKB), so 8 MiB leaves room without letting a body stall the "
+        "service.",
+    )
     group_deadline_seconds: float = Field(
         20.0,
         gt=0,

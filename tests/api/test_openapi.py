@@ -237,7 +237,7 @@ def _error_examples() -> Iterator[Any]:
 @pytest.fixture
 def small_body_client() -> Iterator[TestClient]:
     # A fault of ours is answered 500 and re-raised to the server, which TestClient would raise.
-    app = create_app(Settings(max_body_bytes=1024))
+    app = create_app(Settings(max_body_bytes=1024, max_proxy_body_bytes=1024))
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 

@@ -1137,3 +1137,26 @@ def test_more_than_five_redirects_is_an_aborted_400(client, gainsight):
     assert status == 400
     assert_v0_transport_failure(answer, 400, "[ERR_FR_TOO_MANY_REDIRECTS]", "aborted")
     assert len(gainsight.seen) == 6  # the call and 5 followed redirects
+
+
+@pytest.mark.parametrize("route", [V0, V1])
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+def test_a_proxy_body_over_its_own_limit_is_413_before_it_is_parsed(
+    gainsight: GainsightStub, ca_file: str, monkeypatch: pytest.MonkeyPatch, route: str, declared: bool
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", ca_file)
+    settings = Settings(max_proxy_body_bytes=64 * 1024, gainsight_host_allowlist="127.0.0.1")
+    metadata = job(1) if route == V0 else [job(1)]
+    request = proxy_request(f"https://127.0.0.1:{gainsight.port}{PEOPLE}", metadata=metadata)
+    request["body"]["JSON"]["padding"] = "x" * (64 * 1024)  # one delivery request, too large
+    content = json.dumps(request).encode()
+    with TestClient(create_app(settings)) as client:
+        if declared:
+            response = client.post(route, content=content)
+        else:
+            response = client.post(route, content=iter([content[:1000], content[1000:]]))
+        assert response.status_code == 413
+        assert response.json() == {"error": "request entity too large"}
+        del request["body"]["JSON"]["padding"]
+        assert client.post(route, content=json.dumps(request)).status_code == 200
+    assert len(gainsight.seen) == 1  # only the one within the limit was delivered

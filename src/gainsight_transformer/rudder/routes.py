@@ -136,7 +136,7 @@ async def router_transform(
 
 
 async def _proxy_body(request: Request, settings: Settings) -> dict[str, Any]:
-    body = await read_json(request, settings.max_body_bytes)
+    body = await read_json(request, settings.max_proxy_body_bytes)
     if not isinstance(body, dict):
         raise RequestError("proxy request body must be an object describing the request")
     return body
