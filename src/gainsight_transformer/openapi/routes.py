@@ -84,7 +84,11 @@ PROXY_NOT_OBJECT = "proxy request body must be an object describing the request"
 V1_METADATA_NOT_ARRAY = "metadata must be an array of job metadata on the v1 proxy route"
 REQUEST_ERRORS = {
     404: _errors("`{destination}` (or `destType`) is not `gainsight`.", UNKNOWN_DESTINATION),
-    413: _errors("The body, after gzip/deflate inflation, is larger than `MAX_BODY_BYTES`.", TOO_LARGE),
+    413: _errors(
+        "The body, after gzip/deflate inflation, is larger than `MAX_BODY_BYTES` (proxy routes: "
+        "`MAX_PROXY_BODY_BYTES`).",
+        TOO_LARGE,
+    ),
     415: _errors("`Content-Encoding` other than gzip, deflate or identity.", BAD_ENCODING),
     500: _errors("A fault of this service; rudder-server retries the request.", INTERNAL_ERROR),
 }
