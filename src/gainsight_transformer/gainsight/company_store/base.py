@@ -70,7 +70,6 @@ class Held:
     keys: list[str]
     local: list[Any] = field(default_factory=list)
     shared: Any = None
-    taken_at: float = field(default_factory=time.monotonic)
 
 
 class CompanyStore(ABC):
@@ -110,7 +109,6 @@ class CompanyStore(ABC):
             raise
         if waited or shared_waited:
             self._count_wait(timed_out=False)
-        held.taken_at = time.monotonic()
         return held
 
     async def unlock(self, held: Held) -> None:
